@@ -1,0 +1,24 @@
+"Write one benchmark's section of BENCHMARKS.md, with the machine, the date and the command that produced it."
+import datetime, os, platform, re, sys
+from pathlib import Path
+
+BENCHMARKS = Path(__file__).resolve().parent.parent/'BENCHMARKS.md'
+
+def machine()->str:
+    "One line describing this machine and the library versions"
+    import torch, fastai
+    mem = os.sysconf('SC_PAGE_SIZE')*os.sysconf('SC_PHYS_PAGES')/2**30
+    gpu = torch.cuda.get_device_name(0) if torch.cuda.is_available() else 'no GPU'
+    return (f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores, {mem:.0f} GiB, {gpu}; "
+            f"Python {platform.python_version()}, torch {torch.__version__}, fastai {fastai.__version__}")
+
+def record(name:str, body:str):
+    "Replace (or add) the section `## name` of BENCHMARKS.md with `body`, stamped with machine, date and command"
+    cmd = ' '.join(['python', os.path.relpath(sys.argv[0], BENCHMARKS.parent), *sys.argv[1:]])
+    section = (f"## {name}\n\n- Command: `{cmd}`\n- Date: {datetime.date.today()}\n- Machine: {machine()}\n\n{body.strip()}\n")
+    text = BENCHMARKS.read_text() if BENCHMARKS.exists() else "# Benchmarks\n\nEvery number here is written by a script in `benchmarks/`; rerun its command to reproduce it.\n"
+    pat = re.compile(rf"^## {re.escape(name)}\n.*?(?=^## |\Z)", re.S | re.M)
+    text = pat.sub(lambda _: section + '\n', text) if pat.search(text) else text.rstrip() + '\n\n' + section
+    tmp = BENCHMARKS.with_suffix('.md.partial')
+    tmp.write_text(text); tmp.replace(BENCHMARKS)
+    print(section)
