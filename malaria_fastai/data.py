@@ -229,7 +229,8 @@ def scan_cells(root:Path,                 # the folder holding the class folders
     "Validate every file under the class folders: a table of usable cells and one of skipped files with reasons"
     root = class_root(root)
     files = [(f, c) for c in CLASSES for f in sorted((root/c).iterdir())]
-    imgs = [(f, c) for f, c in files if f.is_file() and f.suffix.lower() in IMAGE_EXTS]
+    is_img = [f.is_file() and f.suffix.lower() in IMAGE_EXTS for f, _ in files]
+    imgs = [fc for fc, ok in zip(files, is_img) if ok]
     info = parallel(inspect_image, [f for f, _ in imgs], max_pixels=max_pixels, n_workers=n_workers, chunksize=256, progress=progress)
     rows = pd.DataFrame([dict(file=f.relative_to(root).as_posix(), label=c, **i) for (f, c), i in zip(imgs, info)],
                         columns=['file', 'label', 'width', 'height', 'mode', 'problem'])
@@ -238,7 +239,7 @@ def scan_cells(root:Path,                 # the folder holding the class folders
     rows.insert(3, 'named_patient', pid.notna())
     not_imgs = [dict(file=f.relative_to(root).as_posix(), label=c,
                      problem='folder (not scanned)' if f.is_dir() else 'not an image file')
-                for f, c in files if (f, c) not in set(imgs)]
+                for (f, c), ok in zip(files, is_img) if not ok]
     skipped = pd.concat([pd.DataFrame(not_imgs, columns=['file', 'label', 'problem']),
                          rows.loc[rows.problem.notna(), ['file', 'label', 'problem']]], ignore_index=True)
     return rows[rows.problem.isna()].drop(columns='problem').reset_index(drop=True), skipped
