@@ -12,7 +12,7 @@ from fastai.vision.all import (DataBlock, ImageBlock, CategoryBlock, ColReader, 
 from .data import *
 
 # %% auto #0
-__all__ = ['CellReader', 'cell_augs', 'cell_dls', 'data_report']
+__all__ = ['CellReader', 'cell_augs', 'cell_dls', 'save_fig', 'data_report']
 
 # %% ../nbs/00a_loaders.ipynb #1109dfbb
 class CellReader:
@@ -51,9 +51,10 @@ def cell_dls(cells:pd.DataFrame,   # a split table (`file`, `label`, `split`), a
     return dblock.dataloaders(df.assign(is_valid=df.split == 'valid'), bs=bs, **kw)
 
 # %% ../nbs/00a_loaders.ipynb #ca3a9bc7
-def _md_table(df)->str: return df.to_markdown()
-
-def _save_fig(fig, dest:Path):
+def save_fig(fig,       # a matplotlib figure
+             dest:Path, # a .png (or other format matplotlib writes) path
+            ):
+    "Save `fig` to `dest` atomically and close it"
     with atomic_write(dest) as tmp: fig.savefig(tmp, dpi=110, bbox_inches='tight', format=dest.suffix[1:])
     plt.close(fig)
 
@@ -75,14 +76,14 @@ def data_report(path:Path|str|None=None, # data location, as for `find_data`; No
     summ.update(root=root, out=out, splits=split_summary(cells))
     save_split(cells, out/'split.csv')
     with atomic_write(out/'skipped.csv') as tmp: skipped.to_csv(tmp, index=False)
-    _save_fig(plot_image_sizes(cells), out/'image_sizes.png')
+    save_fig(plot_image_sizes(cells), out/'image_sizes.png')
     cell_dls(cells, root, size=size, bs=16, num_workers=0).show_batch(max_n=16, nrows=4, figsize=(7, 7))
-    _save_fig(plt.gcf(), out/'batch.png')
+    save_fig(plt.gcf(), out/'batch.png')
     md = [f"# Dataset report\n\nData: `{root}`\n", f"{summ['cells']:,} usable cells from {summ['patients']} patients; "
           f"{len(skipped)} files skipped (see skipped.csv); {summ['unnamed_files']} files with no patient in the name.\n",
-          "## Per class\n", _md_table(summ['per_class']), "\n## Cells per patient\n", _md_table(summ['cells_per_patient'].to_frame('cells')),
-          "\n## Image side (px)\n", _md_table(summ['image_side_px'].to_frame('px')), "\n![image sizes](image_sizes.png)\n",
-          f"\n## Split (`{by}`, seed {seed})\n", _md_table(summ['splits']), "\n## A training batch (augmented)\n\n![batch](batch.png)\n"]
-    if len(skipped): md += ["\n## Skipped files\n", _md_table(summ['skipped'].to_frame())]
+          "## Per class\n", summ['per_class'].to_markdown(), "\n## Cells per patient\n", summ['cells_per_patient'].to_frame('cells').to_markdown(),
+          "\n## Image side (px)\n", summ['image_side_px'].to_frame('px').to_markdown(), "\n![image sizes](image_sizes.png)\n",
+          f"\n## Split (`{by}`, seed {seed})\n", summ['splits'].to_markdown(), "\n## A training batch (augmented)\n\n![batch](batch.png)\n"]
+    if len(skipped): md += ["\n## Skipped files\n", summ['skipped'].to_frame().to_markdown()]
     with atomic_write(out/'summary.md') as tmp: tmp.write_text('\n'.join(md) + '\n')
     return summ

@@ -16,7 +16,7 @@ from fastai.vision.all import (Learner, AccumMetric, TimmBody, CSVLogger, SaveMo
                                create_body, default_split, imagenet_stats, model_meta, num_features_model, set_seed,
                                slide, valley)
 from .data import *
-from .loaders import cell_dls, _save_fig
+from .loaders import cell_dls, save_fig
 
 # %% auto #0
 __all__ = ['RESNETS', 'lite0_imagenet_weights', 'create_model', 'cell_metrics', 'sample_cells', 'fingerprint',
@@ -167,7 +167,7 @@ def train(data:str|None=None,       # data location, as for `find_data`
         learn.unfreeze()
         if lr is None:
             with learn.removed_cbs(run_cbs): sugg = learn.lr_find(suggest_funcs=(valley, slide), show_plot=True)
-            _save_fig(plt.gcf(), run/'lr_find.png')
+            save_fig(plt.gcf(), run/'lr_find.png')
             lr = float(sugg.valley)
             config['lr_find'] = dict(valley=float(sugg.valley), slide=float(sugg.slide))
         fit('full', epochs_full, slice(lr/div, lr))
@@ -180,7 +180,7 @@ def train(data:str|None=None,       # data location, as for `find_data`
     hist = hist[hist.epoch.astype(str) != 'epoch'].reset_index(drop=True).assign(stage=stages)  # append=True repeats the header
     with atomic_write(run/'history.csv') as tmp: hist.to_csv(tmp, index=False)
     with atomic_write(run/'timing.csv') as tmp: pd.DataFrame(timing).to_csv(tmp, index=False)
-    _save_fig(plot_learning_curves(hist.astype({c: float for c in ('train_loss', 'valid_loss', 'accuracy')})), run/'learning_curves.png')
+    save_fig(plot_learning_curves(hist.astype({c: float for c in ('train_loss', 'valid_loss', 'accuracy')})), run/'learning_curves.png')
     loss, acc, sens, spec = learn.validate()
     _write_json(dict(valid_loss=loss, accuracy=acc, sensitivity=sens, specificity=spec, valid_cells=len(dls.valid_ds)), run/'metrics.json')
     with atomic_write(run/'weights.pth') as tmp: torch.save(learn.model.state_dict(), tmp)
