@@ -5,11 +5,11 @@
 # %% ../nbs/05_cli.ipynb #55a07a68
 from __future__ import annotations
 import sys
-from fastcore.script import anno_parser
+from fastcore.script import anno_parser, store_true
 from .data import DataError
 
 # %% auto #0
-__all__ = ['COMMANDS', 'data', 'train', 'main']
+__all__ = ['COMMANDS', 'data', 'train', 'evaluate', 'main']
 
 # %% ../nbs/05_cli.ipynb #dcfbc63b
 def data(data:str=None,       # folder with Parasitized/ and Uninfected/, a parent of cell_images/, or cell_images.zip; default: $MALARIA_DATA, then fastai's data folder, then a download
@@ -42,23 +42,46 @@ def train(data:str=None,          # data location, as for `data` (default: $MALA
           lr:float=None,          # stage 2 top learning rate; default: lr_find's valley (pretrained), 3e-3 (scratch)
           split:str='patient',    # 'patient' or 'random'
           valid_pct:float=0.2,    # validation fraction
-          test_pct:float=0.1,     # held-out test fraction
+          test_pct:float=0.1,     # held-out test fraction (scored by `evaluate` at the end)
           seed:int=0,             # random seed
           out:str='runs',         # parent folder of run folders
           max_cells:int=None,     # quick run on a patient-respecting sample of about this many cells
           pretrained:str='auto',  # auto (ImageNet weights if they can be had, else from scratch), yes, no
           weights:str=None,       # backbone ImageNet weights file (a torchvision or timm state_dict)
+          monitor:str='valid_loss', # keep each stage's best epoch by valid_loss or accuracy
+          patience:int=None,      # early stopping: end a stage after this many epochs without a better --monitor
+          resume:str=None,        # continue this interrupted run folder (all other options come from it)
+          no_evaluate:store_true=False, # skip the evaluation of the test split at the end
          ):
-    "Train a cell classifier (two-stage transfer learning, or one stage from scratch) into a new run folder"
+    "Train a cell classifier (two-stage transfer learning, or one stage from scratch) into a new run folder, then evaluate it"
     import json, pandas as pd
-    from malaria_fastai.train import train as train_run
-    run = train_run(data, out, arch, size, bs, epochs_head, epochs_full, lr, split=split, valid_pct=valid_pct,
-                    test_pct=test_pct, seed=seed, max_cells=max_cells, pretrained=pretrained, weights=weights)
+    from malaria_fastai import train as T
+    if resume: run = T.resume(resume)
+    else: run = T.train(data, out, arch, size, bs, epochs_head, epochs_full, lr, split=split, valid_pct=valid_pct, test_pct=test_pct,
+                        seed=seed, max_cells=max_cells, pretrained=pretrained, weights=weights, monitor=monitor, patience=patience)
     m = json.loads((run/'metrics.json').read_text())
-    print(f"\nRun: {run}\n" + pd.Series(m).to_string() + '\n\n' + pd.read_csv(run/'timing.csv').to_string(index=False))
+    print(f"\nRun: {run}\nValidation:\n" + pd.Series(m).to_string() + '\n\n' + pd.read_csv(run/'timing.csv').to_string(index=False))
+    if not no_evaluate and json.loads((run/'config.json').read_text())['test_pct'] > 0: evaluate(str(run))
+
+# %% ../nbs/05_cli.ipynb #1ed0f608
+def evaluate(run:str,                      # a finished run folder
+             data:str=None,                # score this labelled folder instead of the run's held-out test split
+             tta:store_true=False,         # also score with test-time augmentation, and report the gain
+             target_sensitivity:float=None, # also use the threshold that reaches this sensitivity on the validation split, e.g. 0.98
+             out:str=None,                 # output folder; default the run folder (or eval-<name> inside it with --data)
+            ):
+    "Score a run on unseen patients: metrics with 95% intervals, figures, per-patient parasitemia, label review, report.md"
+    import pandas as pd
+    from malaria_fastai.evaluate import evaluate as evaluate_run
+    r = evaluate_run(run, data, tta, target_sensitivity, out)
+    print(f"\nScored {r['scored']}, {r['patients']} patients.")
+    for name, rows in r['metrics'].items():
+        t = pd.DataFrame(rows).set_index('metric')[['value', 'low', 'high']]
+        print(f"\n{name}:\n" + t.to_string(float_format=lambda v: f'{v:.4f}'))
+    print(f"\nReport: {r['out']/'report.md'}")
 
 # %% ../nbs/05_cli.ipynb #4c3e51a7
-COMMANDS = dict(data=data, train=train)
+COMMANDS = dict(data=data, train=train, evaluate=evaluate)
 
 def _usage()->str:
     return 'usage: malaria-fastai COMMAND [options]   (malaria-fastai COMMAND --help for its options)\n\ncommands:\n' + \

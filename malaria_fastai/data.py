@@ -17,7 +17,7 @@ from sklearn.model_selection import StratifiedGroupKFold, train_test_split
 __all__ = ['CLASSES', 'IMAGE_EXTS', 'NLM_URL', 'NLM_PAGE', 'MAX_PIXELS', 'SPLIT_COLS', 'DataError', 'synth_cells', 'class_root',
            'safe_extract', 'fastai_data_dir', 'download_cells', 'find_data', 'patient_id', 'to_rgb8', 'pad_square',
            'load_cell', 'inspect_image', 'write_bad_images', 'scan_cells', 'data_summary', 'plot_image_sizes',
-           'split_cells', 'split_summary', 'atomic_write', 'save_split', 'load_split']
+           'split_cells', 'split_summary', 'atomic_write', 'save_split', 'load_split', 'sample_cells', 'prepare_cells']
 
 # %% ../nbs/00_data.ipynb #e7500fb7
 CLASSES = ('Parasitized', 'Uninfected')  # fastai's CategoryBlock sorts them too: index 0 is Parasitized
@@ -337,3 +337,29 @@ def load_split(path:Path|str)->pd.DataFrame:
     df = pd.read_csv(path, dtype=str)
     if missing := set(SPLIT_COLS) - set(df.columns): raise DataError(f"{path} is not a split file: missing columns {sorted(missing)}")
     return df
+
+# %% ../nbs/00_data.ipynb #b6d312c3
+def sample_cells(cells:pd.DataFrame, # from `scan_cells`
+                 max_cells:int,      # about this many cells
+                 seed:int=0,         # random seed
+                )->pd.DataFrame:
+    "About `max_cells` cells, the same fraction of every patient's cells of each class, so splits stay by patient"
+    if max_cells >= len(cells): return cells
+    frac = max_cells/len(cells)
+    return cells.groupby(['patient', 'label'], group_keys=False).sample(frac=frac, random_state=seed).reset_index(drop=True)
+
+def prepare_cells(path:Path|str|None=None, # data location, as for `find_data`
+                  by:str='patient',        # split: 'patient' or 'random'
+                  valid_pct:float=0.2,     # validation fraction
+                  test_pct:float=0.1,      # held-out test fraction
+                  seed:int=0,              # random seed (sample and split)
+                  max_cells:int|None=None, # keep a patient-respecting sample of about this many cells
+                  n_workers:int=2,         # processes for scanning
+                  progress:bool=False,     # progress bar
+                 )->tuple:                 # (root, cells with a `split` column, skipped files)
+    "Find, scan, optionally sample, and split the cells"
+    root = find_data(path)
+    cells, skipped = scan_cells(root, n_workers=n_workers, progress=progress)
+    if max_cells: cells = sample_cells(cells, max_cells, seed)
+    cells['split'] = split_cells(cells, by, valid_pct, test_pct, seed)
+    return root, cells, skipped

@@ -69,9 +69,8 @@ def data_report(path:Path|str|None=None, # data location, as for `find_data`; No
                 progress:bool=False,      # show progress bars
                )->dict:                   # summary numbers and tables, plus `out`
     "Find, scan and split the data; write summary.md, image_sizes.png, batch.png, split.csv and skipped.csv to `out`"
-    root, out = find_data(path), Path(out)
-    cells, skipped = scan_cells(root, n_workers=n_workers, progress=progress)
-    cells['split'] = split_cells(cells, by, valid_pct, test_pct, seed)
+    root, cells, skipped = prepare_cells(path, by, valid_pct, test_pct, seed, n_workers=n_workers, progress=progress)
+    out = Path(out)
     summ = data_summary(cells, skipped)
     summ.update(root=root, out=out, splits=split_summary(cells))
     save_split(cells, out/'split.csv')

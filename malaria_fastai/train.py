@@ -12,15 +12,15 @@ import torchvision.models as tvm
 from torch import nn
 import matplotlib.pyplot as plt
 from sklearn.metrics import recall_score
-from fastai.vision.all import (Learner, AccumMetric, TimmBody, CSVLogger, SaveModelCallback, accuracy, add_head,
-                               create_body, default_split, imagenet_stats, model_meta, num_features_model, set_seed,
-                               slide, valley)
+from fastai.vision.all import (Learner, AccumMetric, Callback, CancelFitException, TimmBody, CSVLogger, SaveModelCallback,
+                               accuracy, add_head, create_body, default_split, imagenet_stats, model_meta, num_features_model,
+                               save_model, set_seed, slide, valley)
 from .data import *
 from .loaders import cell_dls, save_fig
 
 # %% auto #0
-__all__ = ['RESNETS', 'lite0_imagenet_weights', 'create_model', 'cell_metrics', 'sample_cells', 'fingerprint',
-           'plot_learning_curves', 'train', 'load_run_model']
+__all__ = ['RESNETS', 'lite0_imagenet_weights', 'create_model', 'cell_metrics', 'fingerprint', 'plot_learning_curves',
+           'RunCheckpoint', 'fit_run', 'train', 'resume', 'load_run_model']
 
 # %% ../nbs/01_train.ipynb #d2f2a431
 RESNETS = dict(resnet18=tvm.resnet18, resnet34=tvm.resnet34, resnet50=tvm.resnet50)
@@ -83,20 +83,10 @@ def cell_metrics()->list:
     return [accuracy, _recall_of(0, 'sensitivity'), _recall_of(1, 'specificity')]
 
 # %% ../nbs/01_train.ipynb #41ad4d70
-def sample_cells(cells:pd.DataFrame, # from `scan_cells`
-                 max_cells:int,      # about this many cells
-                 seed:int=0,         # random seed
-                )->pd.DataFrame:
-    "About `max_cells` cells, the same fraction of every patient's cells of each class, so splits stay by patient"
-    if max_cells >= len(cells): return cells
-    frac = max_cells/len(cells)
-    return cells.groupby(['patient', 'label'], group_keys=False).sample(frac=frac, random_state=seed).reset_index(drop=True)
-
 def fingerprint(*parts)->str:
     "A short hash of `parts`, to recognise data and splits"
     return hashlib.sha1(json.dumps(parts, default=str).encode()).hexdigest()[:16]
 
-# %% ../nbs/01_train.ipynb #3a26f263
 def _write_json(obj, dest:Path):
     with atomic_write(dest) as tmp: tmp.write_text(json.dumps(obj, indent=2, default=str))
 
@@ -113,7 +103,103 @@ def plot_learning_curves(history:pd.DataFrame, # history.csv of a run
     fig.tight_layout()
     return fig
 
+# %% ../nbs/01_train.ipynb #ecb33c65
+class RunCheckpoint(SaveModelCallback):
+    "`SaveModelCallback` that also keeps `last.pth` and `checkpoint.json` after every epoch, for `resume`; optional early stopping"
+    def __init__(self, state:dict,               # checkpoint.json's content, updated in place
+                 monitor:str='valid_loss',        # keep the epoch with the best 'valid_loss' or 'accuracy'
+                 patience:int|None=None,          # stop a stage after this many epochs without a better `monitor`
+                ):
+        super().__init__(monitor=monitor, fname='best', reset_on_fit=False)
+        self.state, self.patience = state, patience
+
+    def before_fit(self):
+        self.best = self.state['best']  # None for a new stage, so the tracker starts from scratch
+        super().before_fit()
+
+    def before_epoch(self): self.t0 = time.perf_counter()
+
+    def _save(self, name):
+        with atomic_write(self.path/f'{name}.pth') as tmp: save_model(tmp, self.model, getattr(self, 'opt', None), with_opt=name == 'last')
+
+    def after_epoch(self):
+        if not self.final_record: return  # an epoch skipped by `start_epoch`
+        super().after_epoch()
+        st = self.state
+        st['epochs'].append(dict(stage=st['stage'], seconds=round(time.perf_counter() - self.t0, 1)))
+        st.update(epochs_done=self.epoch + 1, best=float(self.best), wait=0 if self.new_best else st['wait'] + 1)
+        self._save('last')
+        _write_json(st, self.path/'checkpoint.json')
+        if self.patience and st['wait'] >= self.patience:
+            print(f"Early stop: no better {self.monitor} for {self.patience} epochs"); raise CancelFitException()
+
+# %% ../nbs/01_train.ipynb #3a26f263
+def _read_history(path:Path, n:int)->pd.DataFrame:
+    "The first `n` epoch rows of a CSVLogger file (it repeats the header on every fit and logs skipped epochs empty)"
+    h = pd.read_csv(path, dtype=str)
+    return h[(h.epoch != 'epoch') & h.valid_loss.notna()].head(n).reset_index(drop=True)
+
+def _finish(learn:Learner, st:dict)->Path:
+    "Write history, timing, curves, metrics, weights and exported learner; `config.json` last"
+    run, cfg = learn.path, st['config']
+    hist = _read_history(run/'history.csv', len(st['epochs'])).assign(stage=[e['stage'] for e in st['epochs']])
+    with atomic_write(run/'history.csv') as tmp: hist.to_csv(tmp, index=False)
+    ep = pd.DataFrame(st['epochs'])
+    timing = ep.groupby('stage', sort=False).seconds.agg(epochs='count', seconds='sum').reset_index()
+    with atomic_write(run/'timing.csv') as tmp: timing.assign(seconds_per_epoch=(timing.seconds/timing.epochs).round(1)).to_csv(tmp, index=False)
+    save_fig(plot_learning_curves(hist.astype({c: float for c in ('train_loss', 'valid_loss', 'accuracy')})), run/'learning_curves.png')
+    loss, acc, sens, spec = learn.validate()
+    _write_json(dict(valid_loss=loss, accuracy=acc, sensitivity=sens, specificity=spec, valid_cells=len(learn.dls.valid_ds)), run/'metrics.json')
+    with atomic_write(run/'weights.pth') as tmp: torch.save(learn.model.state_dict(), tmp)
+    with atomic_write(run/'model.pkl') as tmp: learn.export(tmp)
+    _write_json(cfg, run/'config.json')  # written last: a run folder with config.json is complete
+    for f in ('best.pth', 'last.pth', 'checkpoint.json'): (run/f).unlink(missing_ok=True)
+    return run
+
+def fit_run(run:Path,              # a run folder with split.csv and checkpoint.json
+            model:nn.Module,       # the model: fresh, or to be loaded from last.pth
+            cbs:list|None=None,    # extra callbacks, e.g. `ShowGraphCallback()` in a notebook
+            n_workers:int|None=None, # loader processes; None for fastai's default
+            progress:bool=True,    # progress bars
+           )->Path:                # the finished run folder
+    "Run the stages of `run` that are not done yet, from its last finished epoch, then write its files"
+    st = json.loads((run/'checkpoint.json').read_text()); cfg = st['config']
+    set_seed(cfg['seed'], reproducible=True)
+    dls = cell_dls(load_split(run/'split.csv'), cfg['data'], cfg['size'], cfg['bs'], num_workers=n_workers, stats=cfg['stats'])
+    ckpt = RunCheckpoint(st, cfg['monitor'], cfg['patience'])
+    run_cbs = [CSVLogger('history.csv', append=True), ckpt]
+    learn = Learner(dls, model, splitter=default_split, metrics=cell_metrics(), path=run, model_dir='.', cbs=run_cbs + list(cbs or []))
+    if not progress: learn.remove_cbs(learn.progress)  # fastai's ProgressCallback
+    if torch.cuda.is_available(): learn.to_fp16()
+    for stage in (['head'] if cfg['pretrained'] else []) + ['full']:
+        if stage in st['done']: continue
+        learn.freeze() if stage == 'head' else learn.unfreeze()
+        start = st['epochs_done'] if st['stage'] == stage else 0
+        if (run/'last.pth').exists(): learn.load('last', with_opt=start > 0, weights_only=False)
+        if stage == 'head': lr = cfg['lr_head']
+        elif not cfg['pretrained']: lr = cfg['lr'] = cfg['lr'] or 3e-3
+        else:
+            if cfg['lr'] is None:
+                with learn.removed_cbs(run_cbs): sugg = learn.lr_find(suggest_funcs=(valley, slide), show_plot=True)
+                save_fig(plt.gcf(), run/'lr_find.png')
+                cfg.update(lr=float(sugg.valley), lr_find=dict(valley=float(sugg.valley), slide=float(sugg.slide)))
+            lr = slice(cfg['lr']/cfg['div'], cfg['lr'])
+        if start == 0: st.update(stage=stage, epochs_done=0, best=None, wait=0)
+        _write_json(st, run/'checkpoint.json')
+        learn.fit_one_cycle(cfg[f'epochs_{stage}'], lr, start_epoch=start)  # ends on the stage's best epoch
+        st['done'].append(stage); ckpt._save('last'); _write_json(st, run/'checkpoint.json')
+    learn.remove_cbs(run_cbs)  # training is over: no more logging or checkpointing
+    if torch.cuda.is_available(): learn.to_fp32()
+    return _finish(learn, st)
+
 # %% ../nbs/01_train.ipynb #6418a716
+def _new_run_folder(out:Path, name:str)->Path:
+    for i in range(1, 1000):
+        run = out/(name if i == 1 else f"{name}-{i}")
+        try: run.mkdir(parents=True); return run
+        except FileExistsError: pass
+    raise DataError(f"{out} already holds 999 runs named {name}")
+
 def train(data:str|None=None,       # data location, as for `find_data`
           out:str='runs',           # parent folder of run folders
           arch:str='resnet34',      # resnet18/34/50, efficientnet_lite0, or a timm name
@@ -131,63 +217,46 @@ def train(data:str|None=None,       # data location, as for `find_data`
           max_cells:int|None=None,  # train on a patient-respecting sample of about this many cells
           pretrained:str='auto',    # 'auto', 'yes' or 'no'
           weights:str|None=None,    # backbone weights file
+          monitor:str='valid_loss', # keep each stage's best epoch by 'valid_loss' or 'accuracy'
+          patience:int|None=None,   # early stopping: end a stage after this many epochs without a better `monitor`
+          cbs:list|None=None,       # extra fastai callbacks
           n_workers:int|None=None,  # loader processes; None for fastai's default
           progress:bool=True,       # progress bars
          )->Path:                   # the run folder
     "Train a cell classifier with the two-stage recipe; write everything to a new run folder"
     if size < 32: raise DataError(f"--size must be at least 32 pixels (got {size})")
-    root = find_data(data)
-    cells, skipped = scan_cells(root, n_workers=2, progress=progress)
-    if max_cells: cells = sample_cells(cells, max_cells, seed)
-    cells['split'] = split_cells(cells, split, valid_pct, test_pct, seed)
+    if monitor not in ('valid_loss', 'accuracy'): raise DataError(f"--monitor must be valid_loss or accuracy (got {monitor!r})")
+    if epochs_full < 1 or epochs_head < 0: raise DataError("--epochs-full must be at least 1 and --epochs-head at least 0")
+    root, cells, skipped = prepare_cells(data, split, valid_pct, test_pct, seed, max_cells, progress=progress)
     model, info = create_model(arch, pretrained, weights)
     print(f"{arch}: {info['note']}")
-    run = Path(out)/f"{datetime.date.today()}-{arch}-{size}px"
-    for i in range(2, 1000):
-        if not run.exists(): break
-        run = run.with_name(f"{datetime.date.today()}-{arch}-{size}px-{i}")
-    run.mkdir(parents=True)
+    run = _new_run_folder(Path(out), f"{datetime.date.today()}-{arch}-{size}px")
     save_split(cells, run/'split.csv')
-    set_seed(seed, reproducible=True)
-    dls = cell_dls(cells, root, size, bs, num_workers=n_workers, stats=info['stats'])
-    run_cbs = [CSVLogger('history.csv', append=True), SaveModelCallback(fname='best')]
-    learn = Learner(dls, model, splitter=default_split, metrics=cell_metrics(), path=run, model_dir='.', cbs=run_cbs)
-    if not progress: learn.remove_cbs(learn.progress)  # fastai's ProgressCallback
-    config = dict(**info, size=size, bs=bs, split=split, valid_pct=valid_pct, test_pct=test_pct, seed=seed,
-                  max_cells=max_cells, data=str(root), n_cells=len(cells), skipped_files=len(skipped),
-                  data_fingerprint=fingerprint(sorted(cells.file)), split_fingerprint=fingerprint(cells[SPLIT_COLS].values.tolist()),
-                  versions=dict(torch=torch.__version__, timm=timm.__version__, fastai=__import__('fastai').__version__))
-    stages, timing = [], []
-    def fit(name, epochs, lr_):
-        t = time.perf_counter(); learn.fit_one_cycle(epochs, lr_)
-        timing.append(dict(stage=name, epochs=epochs, seconds=round(time.perf_counter()-t, 1)))
-        stages.extend([name]*epochs)
-    if info['pretrained']:
-        learn.freeze(); fit('head', epochs_head, lr_head)
-        learn.unfreeze()
-        if lr is None:
-            with learn.removed_cbs(run_cbs): sugg = learn.lr_find(suggest_funcs=(valley, slide), show_plot=True)
-            save_fig(plt.gcf(), run/'lr_find.png')
-            lr = float(sugg.valley)
-            config['lr_find'] = dict(valley=float(sugg.valley), slide=float(sugg.slide))
-        fit('full', epochs_full, slice(lr/div, lr))
-    else:
-        lr = lr or 3e-3
-        fit('full', epochs_full, lr)
-    learn.remove_cbs(run_cbs)  # training is over: no more logging or checkpointing
-    config.update(lr=lr, lr_head=lr_head if info['pretrained'] else None, div=div, epochs_head=epochs_head if info['pretrained'] else 0, epochs_full=epochs_full)
-    hist = pd.read_csv(run/'history.csv')
-    hist = hist[hist.epoch.astype(str) != 'epoch'].reset_index(drop=True).assign(stage=stages)  # append=True repeats the header
-    with atomic_write(run/'history.csv') as tmp: hist.to_csv(tmp, index=False)
-    with atomic_write(run/'timing.csv') as tmp: pd.DataFrame(timing).to_csv(tmp, index=False)
-    save_fig(plot_learning_curves(hist.astype({c: float for c in ('train_loss', 'valid_loss', 'accuracy')})), run/'learning_curves.png')
-    loss, acc, sens, spec = learn.validate()
-    _write_json(dict(valid_loss=loss, accuracy=acc, sensitivity=sens, specificity=spec, valid_cells=len(dls.valid_ds)), run/'metrics.json')
-    with atomic_write(run/'weights.pth') as tmp: torch.save(learn.model.state_dict(), tmp)
-    with atomic_write(run/'model.pkl') as tmp: learn.export(tmp)
-    (run/'best.pth').unlink(missing_ok=True)
-    _write_json(config, run/'config.json')  # written last: a run folder with config.json is complete
-    return run
+    cfg = dict(**info, size=size, bs=bs, epochs_head=epochs_head if info['pretrained'] else 0, epochs_full=epochs_full,
+               lr=lr, lr_head=lr_head if info['pretrained'] else None, div=div, monitor=monitor, patience=patience,
+               split=split, valid_pct=valid_pct, test_pct=test_pct, seed=seed, max_cells=max_cells, weights=weights,
+               data=str(root), n_cells=len(cells), skipped_files=len(skipped),
+               data_fingerprint=fingerprint(sorted(cells.file)), split_fingerprint=fingerprint(cells[SPLIT_COLS].values.tolist()),
+               versions=dict(torch=torch.__version__, timm=timm.__version__, fastai=__import__('fastai').__version__))
+    _write_json(dict(config=cfg, done=[], stage=None, epochs_done=0, best=None, wait=0, epochs=[]), run/'checkpoint.json')
+    return fit_run(run, model, cbs, n_workers, progress)
+
+def resume(run:Path|str,           # an interrupted run folder
+           cbs:list|None=None,     # extra fastai callbacks
+           n_workers:int|None=None, # loader processes; None for fastai's default
+           progress:bool=True,     # progress bars
+          )->Path:                 # the finished run folder
+    "Continue an interrupted run in the stage it was in, from its last finished epoch"
+    run = Path(run)
+    if (run/'config.json').exists(): raise DataError(f"{run} is a finished run (it has config.json): nothing to resume")
+    if not (run/'checkpoint.json').exists(): raise DataError(f"{run} has no checkpoint.json: not a run folder that `train` started")
+    st = json.loads((run/'checkpoint.json').read_text()); cfg = st['config']
+    with atomic_write(run/'history.csv') as tmp:  # drop epochs logged after the last checkpoint
+        (_read_history(run/'history.csv', len(st['epochs'])) if (run/'history.csv').exists() else pd.DataFrame()).to_csv(tmp, index=False)
+    has_last = (run/'last.pth').exists()  # else it stopped in its first epoch: start again from the original weights
+    model, _ = create_model(cfg['arch'], 'no' if has_last or not cfg['pretrained'] else 'yes', cfg['weights'])
+    print(f"Resuming {run}: stages done {st['done'] or 'none'}; {st['stage'] or 'next stage'} at epoch {st['epochs_done']}")
+    return fit_run(run, model, cbs, n_workers, progress)
 
 # %% ../nbs/01_train.ipynb #510879dc
 def load_run_model(run:Path|str, # a run folder

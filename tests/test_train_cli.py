@@ -1,0 +1,53 @@
+"Training and evaluation through the command line: offline weights fallback, resume after a crash, a run folder with every file."
+import json, os, subprocess, sys
+from pathlib import Path
+import pandas as pd, pytest
+from fastai.callback.core import Callback
+from malaria_fastai.cli import main
+from malaria_fastai.train import train, RunCheckpoint
+
+EXE = Path(sys.executable).parent/'malaria-fastai'
+QUICK = ['--size', '32', '--bs', '16', '--epochs-full', '1']
+
+def offline_env(tmp_path):
+    "No torch hub cache, and any download goes to a dead proxy: offline even on a connected machine"
+    return {**os.environ, 'TORCH_HOME': str(tmp_path/'torch_home'), 'HTTPS_PROXY': 'http://127.0.0.1:9', 'https_proxy': 'http://127.0.0.1:9',
+            'HTTP_PROXY': 'http://127.0.0.1:9', 'http_proxy': 'http://127.0.0.1:9'}
+
+def test_pretrained_auto_falls_back_to_scratch_offline(synth, tmp_path):
+    r = subprocess.run([EXE, 'train', '--data', str(synth), '--out', str(tmp_path/'runs'), '--arch', 'resnet18', *QUICK, '--no-evaluate'],
+                       capture_output=True, text=True, env=offline_env(tmp_path), timeout=600)
+    assert r.returncode == 0, r.stderr
+    assert 'could not be had' in r.stdout and 'trained from scratch' in r.stdout
+    cfg = json.loads((next((tmp_path/'runs').iterdir())/'config.json').read_text())
+    assert cfg['pretrained'] is False and 'could not be had' in cfg['note']
+    assert cfg['epochs_head'] == 0  # the from-scratch recipe: one stage
+
+def test_pretrained_yes_fails_clearly_offline(synth, tmp_path):
+    r = subprocess.run([EXE, 'train', '--data', str(synth), '--out', str(tmp_path/'runs'), '--arch', 'resnet18', '--pretrained', 'yes', *QUICK],
+                       capture_output=True, text=True, env=offline_env(tmp_path), timeout=600)
+    assert r.returncode == 2 and 'could not be had' in r.stderr and 'Traceback' not in r.stderr
+    assert not any((tmp_path/'runs').glob('*/config.json'))
+
+class Crash(Callback):
+    "Fail after the first trained epoch of stage 2, once the checkpoint is written"
+    order = RunCheckpoint.order + 1
+    def after_epoch(self):
+        if self.final_record and not hasattr(self.learn, 'lr_finder') and self.learn.opt.frozen_idx == 0: raise RuntimeError('power cut')
+
+def test_resume_continues_the_interrupted_stage(synth, tmp_path):
+    with pytest.raises(RuntimeError, match='power cut'):
+        train(synth, tmp_path/'runs', arch='efficientnet_lite0', size=32, bs=16, epochs_full=2, test_pct=0.2, cbs=[Crash()], n_workers=0, progress=False)
+    run = next((tmp_path/'runs').iterdir())
+    assert not (run/'config.json').exists() and (run/'last.pth').exists()
+    assert main(['train', '--resume', str(run)]) == 0
+    hist = pd.read_csv(run/'history.csv')
+    assert hist.stage.tolist() == ['head', 'full', 'full'] and hist.epoch.tolist() == [0, 0, 1]
+    assert {'config.json', 'weights.pth', 'model.pkl', 'metrics.json', 'report.md', 'evaluation.json'} <= {p.name for p in run.iterdir()}
+    assert not {'last.pth', 'best.pth', 'checkpoint.json'} & {p.name for p in run.iterdir()}
+
+def test_training_errors_are_clear(synth, tmp_path, capsys):
+    assert main(['train', '--data', str(synth), '--monitor', 'f1']) == 2
+    assert main(['train', '--resume', str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert '--monitor' in err and 'no checkpoint.json' in err
