@@ -5,11 +5,12 @@
 # %% ../nbs/05_cli.ipynb #55a07a68
 from __future__ import annotations
 import sys
+from typing import Annotated
 from fastcore.script import anno_parser, store_true
-from .data import DataError
+from .cellio import DataError
 
 # %% auto #0
-__all__ = ['COMMANDS', 'data', 'train', 'evaluate', 'main']
+__all__ = ['COMMANDS', 'data', 'train', 'evaluate', 'predict', 'export_onnx', 'main']
 
 # %% ../nbs/05_cli.ipynb #dcfbc63b
 def data(data:str=None,       # folder with Parasitized/ and Uninfected/, a parent of cell_images/, or cell_images.zip; default: $MALARIA_DATA, then fastai's data folder, then a download
@@ -80,8 +81,44 @@ def evaluate(run:str,                      # a finished run folder
         print(f"\n{name}:\n" + t.to_string(float_format=lambda v: f'{v:.4f}'))
     print(f"\nReport: {r['out']/'report.md'}")
 
+# %% ../nbs/05_cli.ipynb #84ef8be3
+def predict(model:str,                 # a run folder, weights.pth (config.json beside it), .onnx, or model.pkl (unpickles code: only files you trust)
+            paths:Annotated[str, 'image files, folders (recursive) and zips, in any mix', dict(nargs='+', opt=False)]=None,
+            out:str='cells.csv',       # per-cell CSV to write
+            threshold:float=0.5,       # a cell is called parasitized when its probability is at least this
+            bs:int=64,                 # batch size
+           ):
+    "Screen cell images: a per-cell CSV and a per-slide parasitemia summary (an .onnx model needs no torch)"
+    from malaria_fastai.predict import predict_cells, slide_summary, write_csv, OnnxModel
+    if not paths: raise DataError("Give at least one PATH: image files, folders or zips")
+    if model.endswith('.onnx'): m = OnnxModel(model)
+    else:
+        from malaria_fastai.export import load_model
+        m = load_model(model)
+    rows, skipped = predict_cells(m, paths, bs, threshold)
+    if not rows: raise DataError(f"No readable cell images under {' '.join(paths)}" + (f" ({len(skipped)} unreadable)" if skipped else ''))
+    write_csv(rows, out)
+    summ = slide_summary(rows)
+    w = max(len(s['slide']) for s in summ)
+    print(f"\n{'slide':{w}}  cells  parasitized  parasitemia %  (95% CI)")
+    for s in summ: print(f"{s['slide']:{w}}  {s['cells']:5d}  {s['parasitized']:11d}  {s['parasitemia_pct']:13.2f}  ({s['low_pct']:.2f} to {s['high_pct']:.2f})")
+    if skipped:
+        print(f"\nSkipped {len(skipped)} unreadable files:"); [print(f"  {s['file']}: {s['problem']}") for s in skipped]
+    print(f"\n{len(rows):,} cells (threshold {threshold}) written to {out}")
+
+# %% ../nbs/05_cli.ipynb #f0526d63
+def export_onnx(run:str,              # a finished run folder
+                int8:store_true=False, # also write the int8 model (calibrated on training cells) and check parity
+               ):
+    "Export a run to ONNX (model.onnx; with --int8 also model.int8.onnx) and check parity with PyTorch on the validation split"
+    from malaria_fastai.export import export_onnx as export_run, onnx_parity
+    paths = export_run(run, int8)
+    for k, p in paths.items(): print(f"{k}: {p} ({p.stat().st_size/1e6:.2f} MB)")
+    par = onnx_parity(run, progress=True)
+    for k, r in par.items(): print(f"{k:10} accuracy {r['accuracy']:.4f}  agreement with PyTorch {r['agreement_with_pytorch']:.4f}  ({r['cells']:,} validation cells)")
+
 # %% ../nbs/05_cli.ipynb #4c3e51a7
-COMMANDS = dict(data=data, train=train, evaluate=evaluate)
+COMMANDS = {'data': data, 'train': train, 'evaluate': evaluate, 'export-onnx': export_onnx, 'predict': predict}
 
 def _usage()->str:
     return 'usage: malaria-fastai COMMAND [options]   (malaria-fastai COMMAND --help for its options)\n\ncommands:\n' + \

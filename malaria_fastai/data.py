@@ -12,21 +12,17 @@ from PIL import Image, UnidentifiedImageError
 from fastcore.basics import ifnone
 from fastcore.parallel import parallel
 from sklearn.model_selection import StratifiedGroupKFold, train_test_split
+from .cellio import *
 
 # %% auto #0
-__all__ = ['CLASSES', 'IMAGE_EXTS', 'NLM_URL', 'NLM_PAGE', 'MAX_PIXELS', 'SPLIT_COLS', 'DataError', 'synth_cells', 'class_root',
-           'safe_extract', 'fastai_data_dir', 'download_cells', 'find_data', 'patient_id', 'to_rgb8', 'pad_square',
-           'load_cell', 'inspect_image', 'write_bad_images', 'scan_cells', 'data_summary', 'plot_image_sizes',
-           'split_cells', 'split_summary', 'atomic_write', 'save_split', 'load_split', 'sample_cells', 'prepare_cells']
+__all__ = ['NLM_URL', 'NLM_PAGE', 'MAX_PIXELS', 'SPLIT_COLS', 'synth_cells', 'class_root', 'safe_extract', 'fastai_data_dir',
+           'download_cells', 'find_data', 'inspect_image', 'write_bad_images', 'scan_cells', 'data_summary',
+           'plot_image_sizes', 'split_cells', 'split_summary', 'save_split', 'load_split', 'sample_cells',
+           'prepare_cells']
 
 # %% ../nbs/00_data.ipynb #e7500fb7
-CLASSES = ('Parasitized', 'Uninfected')  # fastai's CategoryBlock sorts them too: index 0 is Parasitized
-IMAGE_EXTS = ('.png', '.jpg', '.jpeg', '.tif', '.tiff', '.bmp')
 NLM_URL = 'https://data.lhncbc.nlm.nih.gov/public/Malaria/cell_images.zip'
 NLM_PAGE = 'https://lhncbc.nlm.nih.gov/LHC-research/LHC-projects/image-processing/malaria-datasheet.html'
-
-class DataError(Exception):
-    "A problem with the user's data, paths or options, explained in words; the command line prints it and exits 2"
 
 # %% ../nbs/00_data.ipynb #5c5c4c90
 def synth_cells(dest:Path,           # folder to create, holding `Parasitized/` and `Uninfected/`
@@ -144,41 +140,6 @@ def find_data(path:Path|str|None=None, # a folder with the class folders, a pare
     if _has_classes(default): return class_root(default)
     if not download: raise DataError(_no_data_msg(f"Looked in $MALARIA_DATA (unset) and {default} (absent)."))
     return download_cells(url or os.getenv('MALARIA_DATA_URL') or NLM_URL)
-
-# %% ../nbs/00_data.ipynb #a26950bb
-_PATIENT_RE = re.compile(r'^C\d+[A-Za-z]?P(\d+)')
-_CONTROL_RE = re.compile(r'^C(\d+)')
-
-def patient_id(fname:str, # an NIH cell file name, e.g. 'C33P1thinF_IMG_20150619_114756a_cell_179.png'
-              )->str|None: # 'P<m>' for the infected patients, 'C<n>' for the controls, None if neither
-    "The patient a cell image came from, read from its file name"
-    name = Path(fname).name
-    if m := _PATIENT_RE.match(name): return f'P{m[1]}'
-    if m := _CONTROL_RE.match(name): return f'C{m[1]}'
-    return None
-
-# %% ../nbs/00_data.ipynb #d74c33fd
-def to_rgb8(img:Image.Image)->Image.Image:
-    "An 8-bit RGB copy of `img`, whatever its mode (L, P, RGBA, LA, 16-bit I;16 ...)"
-    if img.mode.startswith('I'): img = Image.fromarray((np.asarray(img).astype(np.uint32) >> 8).astype(np.uint8))
-    if img.mode in ('RGBA', 'LA', 'PA') or (img.mode == 'P' and 'transparency' in img.info):
-        return Image.alpha_composite(Image.new('RGBA', img.size, (0, 0, 0, 255)), img.convert('RGBA')).convert('RGB')
-    return img.convert('RGB')
-
-# %% ../nbs/00_data.ipynb #c0936889
-def pad_square(img:Image.Image)->Image.Image:
-    "`img` centred on a black square as wide as its longer side"
-    w, h = img.size
-    if w == h: return img
-    sq = Image.new(img.mode, (max(w, h),)*2)
-    sq.paste(img, ((max(w, h)-w)//2, (max(w, h)-h)//2))
-    return sq
-
-def load_cell(path:Path|str, # an image file
-              size:int=64,   # side of the square result, in pixels
-             )->Image.Image: # `size` x `size`, 8-bit RGB
-    "Read a cell image: 8-bit RGB, padded to a centred square, resized to `size` pixels"
-    with Image.open(path) as img: return pad_square(to_rgb8(img)).resize((size, size), Image.BILINEAR)
 
 # %% ../nbs/00_data.ipynb #15abb663
 MAX_PIXELS = 4096*4096  # cell crops are a few hundred pixels a side
@@ -310,19 +271,6 @@ def split_summary(cells:pd.DataFrame, # with a `split` column
                        ).reindex([s for s in ('train', 'valid', 'test') if s in g.groups])
 
 # %% ../nbs/00_data.ipynb #7bc14def
-@contextlib.contextmanager
-def atomic_write(dest:Path|str, # the file to write
-                ):
-    "Yield a temporary path beside `dest`; move it onto `dest` only if the block finishes"
-    dest = Path(dest); dest.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f'.{dest.name}.', suffix='.partial' + dest.suffix, dir=dest.parent)
-    os.close(fd)
-    try:
-        yield Path(tmp)
-        os.replace(tmp, dest)
-    finally:
-        if os.path.exists(tmp): os.unlink(tmp)
-
 SPLIT_COLS = ['file', 'label', 'patient', 'split']
 
 def save_split(cells:pd.DataFrame, # with `file`, `label`, `patient` and `split`

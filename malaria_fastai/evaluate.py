@@ -9,29 +9,20 @@ from pathlib import Path
 import numpy as np, pandas as pd, torch
 import torch.nn.functional as F
 import matplotlib.pyplot as plt
-from scipy.stats import binomtest
 from sklearn.metrics import (accuracy_score, confusion_matrix, f1_score, log_loss, matthews_corrcoef, precision_score,
                              recall_score, roc_auc_score, roc_curve, ConfusionMatrixDisplay, RocCurveDisplay)
 from fastai.learner import Learner
 from fastai.callback.hook import hook_output
 from fastai.interpret import ClassificationInterpretation
 from .data import *
+from .cellio import *
 from .loaders import cell_dls, save_fig
 from .train import cell_metrics, load_run_model, _write_json
 
 # %% auto #0
-__all__ = ['HOW_TO_READ', 'wilson', 'patient_bootstrap', 'metrics_table', 'threshold_for_sensitivity', 'per_patient',
-           'plot_confusion', 'plot_roc', 'plot_parasitemia', 'gradcam', 'plot_gradcam', 'label_review', 'contact_sheet',
-           'run_learner', 'evaluate']
-
-# %% ../nbs/02_interpret.ipynb #fee6468c
-def wilson(k:int, # successes
-           n:int, # trials
-          )->tuple: # (low, high) of the 95% Wilson score interval; NaNs when n is 0
-    "95% Wilson interval for the proportion `k/n`"
-    if n == 0: return (np.nan, np.nan)
-    ci = binomtest(int(k), int(n)).proportion_ci(confidence_level=0.95, method='wilson')
-    return (ci.low, ci.high)
+__all__ = ['HOW_TO_READ', 'patient_bootstrap', 'metrics_table', 'threshold_for_sensitivity', 'per_patient', 'plot_confusion',
+           'plot_roc', 'plot_parasitemia', 'gradcam', 'plot_gradcam', 'label_review', 'contact_sheet', 'run_learner',
+           'evaluate']
 
 # %% ../nbs/02_interpret.ipynb #0f28948e
 def _boot_metrics(y, prob, threshold)->dict:

@@ -10,6 +10,7 @@ import matplotlib.pyplot as plt
 from fastai.vision.all import (DataBlock, ImageBlock, CategoryBlock, ColReader, ColSplitter, PILImage, Normalize,
                                aug_transforms, imagenet_stats, PadMode, DataLoaders)
 from .data import *
+from .cellio import *
 
 # %% auto #0
 __all__ = ['CellReader', 'cell_augs', 'cell_dls', 'save_fig', 'data_report']

@@ -16,6 +16,7 @@ from fastai.vision.all import (Learner, AccumMetric, Callback, CancelFitExceptio
                                accuracy, add_head, create_body, default_split, imagenet_stats, model_meta, num_features_model,
                                save_model, set_seed, slide, valley)
 from .data import *
+from .cellio import *
 from .loaders import cell_dls, save_fig
 
 # %% auto #0
@@ -259,10 +260,12 @@ def resume(run:Path|str,           # an interrupted run folder
     return fit_run(run, model, cbs, n_workers, progress)
 
 # %% ../nbs/01_train.ipynb #510879dc
-def load_run_model(run:Path|str, # a run folder
-                  )->tuple:      # (model in eval mode, config dict)
+def load_run_model(run:Path|str,               # a run folder
+                   weights:Path|str|None=None,  # a state_dict file; default the run's weights.pth
+                  )->tuple:                     # (model in eval mode, config dict)
     "The trained model of a run, rebuilt from config.json and weights.pth (no unpickling of code)"
+    if not (Path(run)/'config.json').exists(): raise DataError(f"{run} is not a finished run folder (no config.json)")
     cfg = json.loads((Path(run)/'config.json').read_text())
     model, _ = create_model(cfg['arch'], pretrained='no')
-    model.load_state_dict(torch.load(Path(run)/'weights.pth', map_location='cpu', weights_only=True))
+    model.load_state_dict(torch.load(weights or Path(run)/'weights.pth', map_location='cpu', weights_only=True))
     return model.eval(), cfg
