@@ -1,0 +1,56 @@
+"""Inference benchmark: PNG files on disk to labels (decoding included), batch 64, per back end and model.
+
+For each run: export to ONNX fp32 and int8 (int8 calibrated on training cells), parity on the validation split,
+then cells/s and peak memory (each back end in its own process) over 5,000 cells, the WHO count.
+Usage: python benchmarks/infer.py RUN [RUN ...] [--cells 5000] [--bs 64]
+"""
+import argparse, json, platform, resource, subprocess, sys, time
+from pathlib import Path
+from record import record
+
+def measure(model, files, bs):
+    "Run in a fresh process: load the back end, screen `files`, print cells/s and peak RSS"
+    from malaria_fastai.predict import predict_cells, OnnxModel
+    t0 = time.perf_counter()
+    if model.endswith('.onnx'): m = OnnxModel(model)
+    else:
+        from malaria_fastai.export import load_model
+        m = load_model(model)
+    t1 = time.perf_counter()
+    rows, skipped = predict_cells(m, files, bs=bs, progress=False)
+    t2 = time.perf_counter()
+    print(json.dumps(dict(cells=len(rows), skipped=len(skipped), load_s=t1 - t0, screen_s=t2 - t1,
+                          peak_mib=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss/1024)))
+
+def main(runs, cells, bs):
+    from malaria_fastai.export import export_onnx, onnx_parity
+    from malaria_fastai.data import load_split
+    lines = ["| model | back end | file size | cells/s | 5,000 cells | peak RSS | valid accuracy | label agreement with PyTorch |",
+             "|---|---|---:|---:|---:|---:|---:|---:|"]
+    for run in map(Path, runs):
+        cfg = json.loads((run/'config.json').read_text())
+        export_onnx(run, int8=True)
+        par = onnx_parity(run)
+        split = load_split(run/'split.csv')
+        files = [str(Path(cfg['data'])/f) for f in split.file[:cells]]
+        backends = dict(pytorch=(str(run), run/'weights.pth'), onnx_fp32=(str(run/'model.onnx'), run/'model.onnx'),
+                        onnx_int8=(str(run/'model.int8.onnx'), run/'model.int8.onnx'))
+        for name, (model, size_file) in backends.items():
+            r = subprocess.run([sys.executable, __file__, '--measure', model, '--bs', str(bs), '--files', *files], capture_output=True, text=True, check=True)
+            m = json.loads(r.stdout.strip().splitlines()[-1])
+            p = par[name]
+            lines.append(f"| {cfg['arch']} {cfg['size']} px | {name} | {size_file.stat().st_size/1e6:.1f} MB | {m['cells']/m['screen_s']:,.0f} | "
+                         f"{m['screen_s']:.1f} s | {m['peak_mib']:,.0f} MiB | {p['accuracy']:.2%} | {p['agreement_with_pytorch']:.2%} |")
+            print(lines[-1], flush=True)
+    record("Inference: PNG files to labels, batch 64",
+           '\n'.join(lines) + f"\n\n{cells:,} cells from each run's split (decode, pad, resize, normalise, predict); "
+           "each back end in a fresh process (peak RSS includes the libraries). Accuracy and agreement: the run's validation "
+           "split (`onnx_parity.json`). File size: weights.pth for PyTorch. The int8 model is calibrated on 512 training cells.")
+
+if __name__ == '__main__':
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument('runs', nargs='*'); p.add_argument('--cells', type=int, default=5000); p.add_argument('--bs', type=int, default=64)
+    p.add_argument('--measure'); p.add_argument('--files', nargs='*')
+    a = p.parse_args()
+    if a.measure: measure(a.measure, a.files, a.bs)
+    else: main(a.runs, a.cells, a.bs)
