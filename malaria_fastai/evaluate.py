@@ -16,8 +16,8 @@ from fastai.callback.hook import hook_output
 from fastai.interpret import ClassificationInterpretation
 from .data import *
 from .cellio import *
-from .loaders import cell_dls, save_fig
-from .train import cell_metrics, load_run_model, _write_json
+from .loaders import save_fig
+from .train import cell_metrics, load_run_model, run_dls, _write_json
 
 # %% auto #0
 __all__ = ['HOW_TO_READ', 'patient_bootstrap', 'metrics_table', 'threshold_for_sensitivity', 'per_patient', 'plot_confusion',
@@ -196,8 +196,7 @@ def run_learner(run:Path|str,            # a finished run folder
                )->tuple:                 # (Learner, config dict)
     "A fastai Learner for a finished run, from its weights.pth, config.json and split.csv"
     model, cfg = load_run_model(run)
-    dls = cell_dls(load_split(Path(run)/'split.csv'), cfg['data'], cfg['size'], cfg['bs'], num_workers=n_workers, stats=cfg['stats'])
-    return Learner(dls, model, metrics=cell_metrics(), path=Path(run)), cfg
+    return Learner(run_dls(run, cfg, n_workers), model, metrics=cell_metrics(), path=Path(run)), cfg
 
 def _test_cells(run:Path, cfg:dict, data:str|None, n_workers:int)->tuple:
     "The labelled cells to score (absolute `file` paths), a description, and the default output folder"
@@ -269,8 +268,9 @@ def evaluate(run:Path|str,                   # a finished run folder
     save_fig(contact_sheet(review), out/'label_review.png')
     top = losses.argsort(descending=True)[:4].numpy()
     conf = [np.argsort(-(np.where(y == c, prob if c else 1 - prob, -1)))[:2] for c in (1, 0)]  # confident correct per class
-    pick = cells.iloc[np.concatenate([top, *conf])].assign(caption=[f"{'top loss' if i < len(top) else 'confident'}: {l[:5]}." for i, l in enumerate(cells.label.iloc[np.concatenate([top, *conf])])])
-    save_fig(plot_gradcam(learn, pick.reset_index(drop=True), cfg['size']), out/'gradcam.png')
+    pick = cells.iloc[np.concatenate([top, *conf])].reset_index(drop=True)
+    pick['caption'] = [f"{'top loss' if i < len(top) else 'confident'}: {l[:5]}." for i, l in enumerate(pick.label)]
+    save_fig(plot_gradcam(learn, pick, cfg['size']), out/'gradcam.png')
     result = dict(run=str(run), scored=described, cells=len(cells), patients=int(len(set(patients))), thresholds=points,
                   metrics={k: v.reset_index().to_dict('records') for k, v in tables.items()})
     if tta: result['tta_gain_accuracy'] = float(tables[list(tables)[len(points)]].loc['accuracy', 'value'] - tables[list(tables)[0]].loc['accuracy', 'value'])

@@ -50,13 +50,19 @@ class _Calibration:
         b = next(self.batches, None)
         return None if b is None else {self.input_name: np.stack([cell_array(load_cell(f, self.size), self.stats) for f in b])}
 
+def _add_metadata(path:Path, meta:dict):
+    "Write `meta` into the metadata of the ONNX model at `path`"
+    import onnx
+    m = onnx.load(str(path))
+    for k, v in meta.items(): m.metadata_props.add(key=k, value=v)
+    onnx.save(m, str(path))
+
 def export_onnx(run:Path|str,       # a finished run folder
                 int8:bool=True,     # also write the int8 model
                 n_calib:int=512,    # training cells for int8 calibration
                 seed:int=0,         # which training cells
                )->dict:             # paths of the written models
     "Write `model.onnx` (fp32) and `model.int8.onnx` to the run folder, with the preprocessing in the metadata"
-    import onnx
     from onnxruntime.quantization import QuantFormat, QuantType, quantize_static
     from onnxruntime.quantization.shape_inference import quant_pre_process
     run = Path(run); net, cfg = load_run_model(run)
@@ -66,9 +72,7 @@ def export_onnx(run:Path|str,       # a finished run folder
     with atomic_write(out['fp32']) as tmp:
         torch.onnx.export(net, torch.zeros(1, 3, cfg['size'], cfg['size']), str(tmp), input_names=['cells'], output_names=['logits'],
                           dynamic_axes={'cells': {0: 'batch'}, 'logits': {0: 'batch'}}, opset_version=17, dynamo=False)
-        m = onnx.load(str(tmp))
-        for k, v in meta.items(): m.metadata_props.add(key=k, value=v)
-        onnx.save(m, str(tmp))
+        _add_metadata(tmp, meta)
     if int8:
         cells = load_split(run/'split.csv').query("split == 'train'")
         files = [Path(cfg['data'])/f for f in cells.sample(min(n_calib, len(cells)), random_state=seed).file]
@@ -77,10 +81,7 @@ def export_onnx(run:Path|str,       # a finished run folder
             quant_pre_process(str(out['fp32']), str(prep))
             quantize_static(str(prep), str(tmp), _Calibration(files, cfg['size'], cfg['stats'], 'cells'), quant_format=QuantFormat.QDQ,
                             per_channel=True, activation_type=QuantType.QUInt8, weight_type=QuantType.QInt8)
-            m = onnx.load(str(tmp))  # quantize_static keeps the graph, not the metadata
-            for k, v in {**meta, 'quantization': f'int8 static QDQ, per-channel weights, calibrated on {len(files)} training cells'}.items():
-                m.metadata_props.add(key=k, value=v)
-            onnx.save(m, str(tmp))
+            _add_metadata(tmp, {**meta, 'quantization': f'int8 static QDQ, per-channel weights, calibrated on {len(files)} training cells'})  # quantize_static drops it
     return out
 
 # %% ../nbs/04_onnx.ipynb #a346d41c

@@ -21,7 +21,7 @@ from .loaders import cell_dls, save_fig
 
 # %% auto #0
 __all__ = ['RESNETS', 'lite0_imagenet_weights', 'create_model', 'cell_metrics', 'fingerprint', 'plot_learning_curves',
-           'RunCheckpoint', 'fit_run', 'train', 'resume', 'load_run_model']
+           'RunCheckpoint', 'run_dls', 'fit_run', 'train', 'resume', 'load_run_model']
 
 # %% ../nbs/01_train.ipynb #d2f2a431
 RESNETS = dict(resnet18=tvm.resnet18, resnet34=tvm.resnet34, resnet50=tvm.resnet50)
@@ -157,6 +157,13 @@ def _finish(learn:Learner, st:dict)->Path:
     for f in ('best.pth', 'last.pth', 'checkpoint.json'): (run/f).unlink(missing_ok=True)
     return run
 
+def run_dls(run:Path,               # a run folder with split.csv
+            cfg:dict,               # its configuration (config.json, or checkpoint.json's `config`)
+            n_workers:int|None=None, # loader processes; None for fastai's default
+           ):
+    "The DataLoaders of a run: its split, data folder, cell size, batch size and normalisation"
+    return cell_dls(load_split(Path(run)/'split.csv'), cfg['data'], cfg['size'], cfg['bs'], num_workers=n_workers, stats=cfg['stats'])
+
 def fit_run(run:Path,              # a run folder with split.csv and checkpoint.json
             model:nn.Module,       # the model: fresh, or to be loaded from last.pth
             cbs:list|None=None,    # extra callbacks, e.g. `ShowGraphCallback()` in a notebook
@@ -166,7 +173,7 @@ def fit_run(run:Path,              # a run folder with split.csv and checkpoint.
     "Run the stages of `run` that are not done yet, from its last finished epoch, then write its files"
     st = json.loads((run/'checkpoint.json').read_text()); cfg = st['config']
     set_seed(cfg['seed'], reproducible=True)
-    dls = cell_dls(load_split(run/'split.csv'), cfg['data'], cfg['size'], cfg['bs'], num_workers=n_workers, stats=cfg['stats'])
+    dls = run_dls(run, cfg, n_workers)
     ckpt = RunCheckpoint(st, cfg['monitor'], cfg['patience'])
     run_cbs = [CSVLogger('history.csv', append=True), ckpt]
     learn = Learner(dls, model, splitter=default_split, metrics=cell_metrics(), path=run, model_dir='.', cbs=run_cbs + list(cbs or []))
