@@ -19,7 +19,8 @@ def main(arch, size, pretrained, epochs_head, epochs_full, lr, data, out, bs):
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss/2**20
     stages = ', '.join(f"{r.stage} {r.epochs} ep {r.seconds/60:.1f} min" for r in timing.itertuples())
     lr_txt = f"{cfg['lr']:.2e}" + (' (lr_find valley)' if 'lr_find' in cfg else '')
-    record(f"Training: {arch}, {'pretrained' if cfg['pretrained'] else 'from scratch'}, {size} px",
+    epochs = f"{epochs_head}+{epochs_full}" if cfg['pretrained'] else f"{epochs_full}"
+    record(f"Training: {arch}, {'pretrained' if cfg['pretrained'] else 'from scratch'}, {size} px, {epochs} epochs",
            f"| valid accuracy | sensitivity | specificity | valid cells | stages | whole command | peak RSS | stage-2 lr |\n"
            f"|---:|---:|---:|---:|---|---:|---:|---|\n"
            f"| {m['accuracy']:.2%} | {m['sensitivity']:.2%} | {m['specificity']:.2%} | {m['valid_cells']:,} | {stages} | "

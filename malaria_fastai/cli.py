@@ -35,11 +35,11 @@ def data(data:str=None,       # folder with Parasitized/ and Uninfected/, a pare
 
 # %% ../nbs/05_cli.ipynb #953b9ca7
 def train(data:str=None,          # data location, as for `data` (default: $MALARIA_DATA, fastai's data folder, download)
-          arch:str='resnet34',    # resnet18, resnet34, resnet50, efficientnet_lite0, or a timm model name
+          arch:str='efficientnet_lite0', # efficientnet_lite0 (pretrained, offline), resnet18, resnet34, resnet50, or a timm model name
           size:int=64,            # cell side in pixels (at least 32)
           bs:int=64,              # batch size
           epochs_head:int=1,      # stage 1 epochs, body frozen (pretrained models only)
-          epochs_full:int=4,      # stage 2 epochs, all layers (the only stage from scratch)
+          epochs_full:int=8,      # stage 2 epochs, all layers (the only stage from scratch)
           lr:float=None,          # stage 2 top learning rate; default: lr_find's valley (pretrained), 3e-3 (scratch)
           split:str='patient',    # 'patient' or 'random'
           valid_pct:float=0.2,    # validation fraction

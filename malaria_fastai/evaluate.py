@@ -232,7 +232,7 @@ def evaluate(run:Path|str,                   # a finished run folder
              out:Path|str|None=None,         # output folder; default the run folder (or `eval-<name>` inside it with `data`)
              n_boot:int=1000,                # bootstrap resamples
              n_review:int=24,                # cells in the label review
-             n_workers:int=2,                # processes for scanning and loading
+             n_workers:int=2,                # processes for scanning a `data` folder (the model reads cells in this process)
              progress:bool=True,             # progress bars
             )->dict:                         # what was written to evaluation.json, plus `out`
     "Score a run on unseen patients; write metrics with intervals, figures, per-patient table, label review and report.md"

@@ -210,11 +210,11 @@ def _new_run_folder(out:Path, name:str)->Path:
 
 def train(data:str|None=None,       # data location, as for `find_data`
           out:str='runs',           # parent folder of run folders
-          arch:str='resnet34',      # resnet18/34/50, efficientnet_lite0, or a timm name
+          arch:str='efficientnet_lite0', # efficientnet_lite0, resnet18/34/50, or a timm name
           size:int=64,              # cell side in pixels
           bs:int=64,                # batch size
           epochs_head:int=1,        # stage 1 epochs (pretrained only)
-          epochs_full:int=4,        # stage 2 epochs (the only stage from scratch)
+          epochs_full:int=8,        # stage 2 epochs (the only stage from scratch)
           lr:float|None=None,       # stage 2 top rate; None asks lr_find (pretrained) or uses 3e-3 (scratch)
           lr_head:float=2e-3,       # stage 1 rate
           div:float=10.,            # stage 2 body rate is lr/div
