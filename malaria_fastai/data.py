@@ -55,9 +55,9 @@ def synth_cells(dest:Path,           # folder to create, holding `Parasitized/` 
 def _has_classes(p:Path)->bool: return all((p/c).is_dir() for c in CLASSES)
 
 def class_root(path:Path, # a folder holding `Parasitized/` and `Uninfected/`, or a parent of `cell_images/`
-              )->Path:    # the folder holding the class folders
+              )->Path:    # the folder holding the class folders, absolute
     "The folder under `path` that holds both class folders, each with at least one image"
-    path = Path(path).expanduser()
+    path = Path(path).expanduser().resolve()  # absolute: run folders record it and are used from any working folder
     if not path.exists(): raise DataError(f"Data path does not exist: {path}")
     root = next((p for p in (path, path/'cell_images') if _has_classes(p)), None)
     if root is None:

@@ -206,8 +206,9 @@ def _test_cells(run:Path, cfg:dict, data:str|None, n_workers:int)->tuple:
         return cells.assign(file=[str(root/f) for f in cells.file]), f"all {len(cells):,} cells of `{root}`", run/f'eval-{root.name}'
     cells = load_split(run/'split.csv').query("split == 'test'").reset_index(drop=True)
     if not len(cells): raise DataError(f"{run} has no test cells (trained with test_pct=0): pass --data PATH to score a labelled folder")
-    if not (Path(cfg['data'])/cells.file[0]).exists(): raise DataError(f"The run's data folder {cfg['data']} is not there any more: pass --data PATH")
-    return cells.assign(file=[str(Path(cfg['data'])/f) for f in cells.file]), f"the run's held-out test split ({len(cells):,} cells)", run
+    root = Path(cfg['data']).resolve()  # absolute, so the loaders do not join their own root to it again
+    if not (root/cells.file[0]).exists(): raise DataError(f"The run's data folder {cfg['data']} is not there any more: pass --data PATH")
+    return cells.assign(file=[str(root/f) for f in cells.file]), f"the run's held-out test split ({len(cells):,} cells)", run
 
 def _md_metrics(df:pd.DataFrame)->str:
     "A metrics table in Markdown: proportions and F1 as percentages, MCC, AUC and log loss as numbers"

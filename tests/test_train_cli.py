@@ -51,3 +51,12 @@ def test_training_errors_are_clear(synth, tmp_path, capsys):
     assert main(['train', '--resume', str(tmp_path)]) == 2
     err = capsys.readouterr().err
     assert '--monitor' in err and 'no checkpoint.json' in err
+
+def test_relative_data_path_trains_and_evaluates(synth, tmp_path):
+    "`--data` relative to the working folder: config.json records it absolute and the evaluation at the end reads the test cells"
+    r = subprocess.run([EXE, 'train', '--data', synth.name, '--out', 'runs', '--arch', 'resnet18', *QUICK, '--test-pct', '0.2'],
+                       capture_output=True, text=True, cwd=tmp_path, env=offline_env(tmp_path), timeout=600)
+    assert r.returncode == 0, r.stderr
+    run = next((tmp_path/'runs').iterdir())
+    assert json.loads((run/'config.json').read_text())['data'] == str(synth.resolve())
+    assert (run/'report.md').exists() and len(pd.read_csv(run/'test_preds.csv')) > 0
