@@ -13,7 +13,7 @@ from .train import load_run_model, _write_json
 from .predict import OnnxModel, predict_cells
 
 # %% auto #0
-__all__ = ['PREPROCESSING', 'TorchModel', 'load_model', 'export_onnx', 'onnx_parity']
+__all__ = ['PREPROCESSING', 'TorchModel', 'load_model', 'shape_nodes', 'export_onnx', 'onnx_parity']
 
 # %% ../nbs/04_onnx.ipynb #ef82d625
 class TorchModel:
@@ -38,6 +38,18 @@ def load_model(path:Path|str, # a run folder, weights.pth (with config.json besi
     raise DataError(f"{path}: MODEL must be a run folder, a .pth, a .pkl or an .onnx file")
 
 # %% ../nbs/04_onnx.ipynb #bfe2fecd
+def shape_nodes(model)->list: # an `onnx.ModelProto`
+    "Names of the nodes that compute on tensor shapes: everything a `Shape` output reaches through first inputs"
+    consumers = {}
+    for n in model.graph.node:
+        for i, x in enumerate(n.input): consumers.setdefault(x, []).append((i, n))
+    todo, found = [o for n in model.graph.node if n.op_type == 'Shape' for o in n.output], set()
+    while todo:  # a node that takes a shape as a later input (Pad's pads, Reshape's shape) works on data: stop there
+        for i, n in consumers.get(todo.pop(), []):
+            if i == 0 and n.name not in found: found.add(n.name); todo += list(n.output)
+    return sorted(found)
+
+# %% ../nbs/04_onnx.ipynb #e0ac51d1
 PREPROCESSING = ("load_cell: decode, 8-bit RGB, centre on a black square, bilinear resize to size x size; "
                  "cell_array: /255, (x - mean)/std per channel, channel-first float32 (N, 3, size, size)")
 
@@ -63,6 +75,7 @@ def export_onnx(run:Path|str,       # a finished run folder
                 seed:int=0,         # which training cells
                )->dict:             # paths of the written models
     "Write `model.onnx` (fp32) and `model.int8.onnx` to the run folder, with the preprocessing in the metadata"
+    import onnx
     from onnxruntime.quantization import QuantFormat, QuantType, quantize_static
     from onnxruntime.quantization.shape_inference import quant_pre_process
     run = Path(run); net, cfg = load_run_model(run)
@@ -80,7 +93,8 @@ def export_onnx(run:Path|str,       # a finished run folder
         with atomic_write(run/'model.prep.onnx') as prep, atomic_write(out['int8']) as tmp:
             quant_pre_process(str(out['fp32']), str(prep))
             quantize_static(str(prep), str(tmp), _Calibration(files, cfg['size'], cfg['stats'], 'cells'), quant_format=QuantFormat.QDQ,
-                            per_channel=True, activation_type=QuantType.QUInt8, weight_type=QuantType.QInt8)
+                            per_channel=True, activation_type=QuantType.QUInt8, weight_type=QuantType.QInt8,
+                            nodes_to_exclude=shape_nodes(onnx.load(str(prep))))
             _add_metadata(tmp, {**meta, 'quantization': f'int8 static QDQ, per-channel weights, calibrated on {len(files)} training cells'})  # quantize_static drops it
     return out
 
