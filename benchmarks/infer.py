@@ -10,12 +10,9 @@ from record import record
 
 def measure(model, files, bs):
     "Run in a fresh process: load the back end, screen `files`, print cells/s and peak RSS"
-    from malaria_fastai.predict import predict_cells, OnnxModel
+    from malaria_fastai.predict import predict_cells, open_model
     t0 = time.perf_counter()
-    if model.endswith('.onnx'): m = OnnxModel(model)
-    else:
-        from malaria_fastai.export import load_model
-        m = load_model(model)
+    m = open_model(model)
     t1 = time.perf_counter()
     rows, skipped = predict_cells(m, files, bs=bs, progress=False)
     t2 = time.perf_counter()

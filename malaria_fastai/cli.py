@@ -89,12 +89,9 @@ def predict(model:str,                 # a run folder, weights.pth (config.json 
             bs:int=64,                 # batch size
            ):
     "Screen cell images: a per-cell CSV and a per-slide parasitemia summary (an .onnx model needs no torch)"
-    from malaria_fastai.predict import predict_cells, slide_summary, write_csv, OnnxModel
+    from malaria_fastai.predict import predict_cells, slide_summary, write_csv, open_model
     if not paths: raise DataError("Give at least one PATH: image files, folders or zips")
-    if model.endswith('.onnx'): m = OnnxModel(model)
-    else:
-        from malaria_fastai.export import load_model
-        m = load_model(model)
+    m = open_model(model)
     rows, skipped = predict_cells(m, paths, bs, threshold)
     if not rows: raise DataError(f"No readable cell images under {' '.join(paths)}" + (f" ({len(skipped)} unreadable)" if skipped else ''))
     write_csv(rows, out)

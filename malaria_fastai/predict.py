@@ -12,7 +12,7 @@ from fastprogress.fastprogress import progress_bar
 from .cellio import *
 
 # %% auto #0
-__all__ = ['list_cells', 'slide_key', 'slide_summary', 'OnnxModel', 'predict_cells', 'write_csv']
+__all__ = ['list_cells', 'slide_key', 'slide_summary', 'OnnxModel', 'open_model', 'predict_cells', 'write_csv']
 
 # %% ../nbs/03_predict.ipynb #2a12ab33
 def list_cells(paths:list, # image files, folders (recursive) and zips, in any mix
@@ -68,6 +68,13 @@ class OnnxModel:
         logits = self.session.run(None, {self.input: np.ascontiguousarray(x, np.float32)})[0]
         e = np.exp(logits - logits.max(1, keepdims=True))
         return (e/e.sum(1, keepdims=True))[:, 0]
+
+def open_model(path:Path|str, # an .onnx file; or a run folder, weights.pth or model.pkl (these need the [train] extra)
+              ):
+    "The back end for `predict_cells` at `path`; an .onnx model is opened without importing torch"
+    if str(path).endswith('.onnx'): return OnnxModel(path)
+    from .export import load_model  # torch and fastai, only for PyTorch models
+    return load_model(path)
 
 # %% ../nbs/03_predict.ipynb #3b25a03e
 _UNREADABLE = (OSError, SyntaxError, ValueError, Image.DecompressionBombError, zipfile.BadZipFile)
