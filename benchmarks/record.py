@@ -12,6 +12,11 @@ def machine()->str:
     return (f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores, {mem:.0f} GiB, {gpu}; "
             f"Python {platform.python_version()}, torch {torch.__version__}, fastai {fastai.__version__}")
 
+def stages(run:Path)->str:
+    "A run's training stages from its timing.csv, e.g. 'head 1 ep 1.4 min, full 8 ep 19.3 min'"
+    import csv
+    with open(run/'timing.csv') as f: return ', '.join(f"{r['stage']} {r['epochs']} ep {float(r['seconds'])/60:.1f} min" for r in csv.DictReader(f))
+
 def record(name:str, body:str):
     "Replace (or add) the section `## name` of BENCHMARKS.md with `body`, stamped with machine, date and command"
     cmd = ' '.join(['python', os.path.relpath(sys.argv[0], BENCHMARKS.parent), *sys.argv[1:]])

@@ -6,17 +6,15 @@ import argparse, json
 from pathlib import Path
 import pandas as pd
 from malaria_fastai.evaluate import _md_metrics
-from record import record
+from record import record, stages
 
 def main(run:Path, how:str):
     cfg, val = json.loads((run/'config.json').read_text()), json.loads((run/'metrics.json').read_text())
     ev = json.loads((run/'evaluation.json').read_text())
-    timing = pd.read_csv(run/'timing.csv')
-    stages = ', '.join(f"{r.stage} {r.epochs} ep {r.seconds/60:.1f} min" for r in timing.itertuples())
     name, rows = next(iter(ev['metrics'].items()))
     sample = f", a {cfg['max_cells']:,}-cell sample" if cfg['max_cells'] else ''
     record(f"Run: {cfg['arch']}, {cfg['size']} px, {cfg['epochs_head']}+{cfg['epochs_full']} epochs, {cfg['split']} split with test patients{sample}",
-           f"Run folder made by `{how}`; training: {stages}; validation accuracy {val['accuracy']:.2%} on {val['valid_cells']:,} cells.\n\n"
+           f"Run folder made by `{how}`; training: {stages(run)}; validation accuracy {val['accuracy']:.2%} on {val['valid_cells']:,} cells.\n\n"
            f"Test: {ev['scored']}, {ev['patients']} patients never seen in training; {name}:\n\n"
            f"{_md_metrics(pd.DataFrame(rows).set_index('metric'))}\n\n"
            f"Full report: `report.md` in the run folder (a copy without the cell-image figures: docs/example_run/, by `tools/share_report.py`).")

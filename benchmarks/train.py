@@ -5,9 +5,8 @@ Usage: python benchmarks/train.py --arch efficientnet_lite0 [--size 64] [--pretr
        [--epochs-full 4] [--lr X] [--data PATH] [--out /tmp/bench_runs]
 """
 import argparse, json, resource, time
-import pandas as pd
 from malaria_fastai.train import train
-from record import record
+from record import record, stages
 
 def main(arch, size, pretrained, epochs_head, epochs_full, lr, data, out, bs):
     t = time.perf_counter()
@@ -15,15 +14,13 @@ def main(arch, size, pretrained, epochs_head, epochs_full, lr, data, out, bs):
                 pretrained=pretrained, progress=False)
     wall = time.perf_counter() - t
     m, cfg = json.loads((run/'metrics.json').read_text()), json.loads((run/'config.json').read_text())
-    timing = pd.read_csv(run/'timing.csv')
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss/2**20
-    stages = ', '.join(f"{r.stage} {r.epochs} ep {r.seconds/60:.1f} min" for r in timing.itertuples())
     lr_txt = f"{cfg['lr']:.2e}" + (' (lr_find valley)' if 'lr_find' in cfg else '')
     epochs = f"{epochs_head}+{epochs_full}" if cfg['pretrained'] else f"{epochs_full}"
     record(f"Training: {arch}, {'pretrained' if cfg['pretrained'] else 'from scratch'}, {size} px, {epochs} epochs",
            f"| valid accuracy | sensitivity | specificity | valid cells | stages | whole command | peak RSS | stage-2 lr |\n"
            f"|---:|---:|---:|---:|---|---:|---:|---|\n"
-           f"| {m['accuracy']:.2%} | {m['sensitivity']:.2%} | {m['specificity']:.2%} | {m['valid_cells']:,} | {stages} | "
+           f"| {m['accuracy']:.2%} | {m['sensitivity']:.2%} | {m['specificity']:.2%} | {m['valid_cells']:,} | {stages(run)} | "
            f"{wall/60:.1f} min | {peak:.1f} GiB | {lr_txt} |\n\n"
            f"Weights: {cfg['note']}. Batch {bs}, head lr {cfg['lr_head']}, div {cfg['div']}; run folder `{run}`.")
 
