@@ -49,6 +49,7 @@ def train(data:str=None,          # data location, as for `data` (default: $MALA
           max_cells:int=None,     # quick run on a patient-respecting sample of about this many cells
           pretrained:str='auto',  # auto (ImageNet weights if they can be had, else from scratch), yes, no
           weights:str=None,       # backbone ImageNet weights file (a torchvision or timm state_dict)
+          head_width:int=256,     # hidden units of the classifier head (fastai's default is 512; 256 keeps the int8 Lite0 under 5 MB)
           monitor:str='valid_loss', # keep each stage's best epoch by valid_loss or accuracy
           patience:int=None,      # early stopping: end a stage after this many epochs without a better --monitor
           resume:str=None,        # continue this interrupted run folder (all other options come from it)
@@ -59,7 +60,8 @@ def train(data:str=None,          # data location, as for `data` (default: $MALA
     from malaria_fastai import train as T
     if resume: run = T.resume(resume)
     else: run = T.train(data, out, arch, size, bs, epochs_head, epochs_full, lr, split=split, valid_pct=valid_pct, test_pct=test_pct,
-                        seed=seed, max_cells=max_cells, pretrained=pretrained, weights=weights, monitor=monitor, patience=patience)
+                        seed=seed, max_cells=max_cells, pretrained=pretrained, weights=weights,
+                        head_width=head_width, monitor=monitor, patience=patience)
     m = json.loads((run/'metrics.json').read_text())
     print(f"\nRun: {run}\nValidation:\n" + pd.Series(m).to_string() + '\n\n' + pd.read_csv(run/'timing.csv').to_string(index=False))
     if not no_evaluate and json.loads((run/'config.json').read_text())['test_pct'] > 0: evaluate(str(run))
@@ -106,10 +108,11 @@ def predict(model:str,                 # a run folder, weights.pth (config.json 
 # %% ../nbs/05_cli.ipynb #f0526d63
 def export_onnx(run:str,              # a finished run folder
                 int8:store_true=False, # also write the int8 model (calibrated on training cells) and check parity
+                fp32_stride:int=8,     # int8 model: layers whose maps are at least 1/N of the cell's side stay fp32 (1: none)
                ):
     "Export a run to ONNX (model.onnx; with --int8 also model.int8.onnx) and check parity with PyTorch on the validation split"
     from malaria_fastai.export import export_onnx as export_run, onnx_parity
-    paths = export_run(run, int8)
+    paths = export_run(run, int8, fp32_stride=fp32_stride)
     for k, p in paths.items(): print(f"{k}: {p} ({p.stat().st_size/1e6:.2f} MB)")
     par = onnx_parity(run, progress=True)
     for k, r in par.items(): print(f"{k:10} accuracy {r['accuracy']:.4f}  agreement with PyTorch {r['agreement_with_pytorch']:.4f}  ({r['cells']:,} validation cells)")

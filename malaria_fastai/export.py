@@ -13,7 +13,7 @@ from .train import load_run_model, _write_json
 from .predict import OnnxModel, predict_cells
 
 # %% auto #0
-__all__ = ['PREPROCESSING', 'TorchModel', 'load_model', 'shape_nodes', 'export_onnx', 'onnx_parity']
+__all__ = ['PREPROCESSING', 'TorchModel', 'load_model', 'fixed_padding', 'strides', 'export_onnx', 'onnx_parity']
 
 # %% ../nbs/04_onnx.ipynb #ef82d625
 class TorchModel:
@@ -38,18 +38,37 @@ def load_model(path:Path|str, # a run folder, weights.pth (with config.json besi
     raise DataError(f"{path}: MODEL must be a run folder, a .pth, a .pkl or an .onnx file")
 
 # %% ../nbs/04_onnx.ipynb #bfe2fecd
-def shape_nodes(model)->list: # an `onnx.ModelProto`
-    "Names of the nodes that compute on tensor shapes: everything a `Shape` output reaches through first inputs"
-    consumers = {}
-    for n in model.graph.node:
-        for i, x in enumerate(n.input): consumers.setdefault(x, []).append((i, n))
-    todo, found = [o for n in model.graph.node if n.op_type == 'Shape' for o in n.output], set()
-    while todo:  # a node that takes a shape as a later input (Pad's pads, Reshape's shape) works on data: stop there
-        for i, n in consumers.get(todo.pop(), []):
-            if i == 0 and n.name not in found: found.add(n.name); todo += list(n.output)
-    return sorted(found)
+def fixed_padding(net:torch.nn.Module, # a model that may hold timm's `Conv2dSame` layers; changed in place
+                  size:int,            # the cell size the model will always see
+                 )->torch.nn.Module:
+    "`net` with timm's run-time 'same' padding replaced by the constant padding for `size`-pixel cells"
+    from timm.layers import Conv2dSame
+    from timm.layers.padding import get_same_padding
+    shapes = {}
+    hooks = [m.register_forward_pre_hook(lambda m, a: shapes.__setitem__(m, a[0].shape[-2:])) for m in net.modules() if isinstance(m, Conv2dSame)]
+    with torch.no_grad(): net.eval()(torch.zeros(1, 3, size, size))
+    for h in hooks: h.remove()
+    for name, m in list(net.named_modules()):
+        if m not in shapes: continue
+        ph, pw = (get_same_padding(n, k, s, d) for n, k, s, d in zip(shapes[m], m.kernel_size, m.stride, m.dilation))
+        conv = torch.nn.Conv2d(m.in_channels, m.out_channels, m.kernel_size, m.stride, 0, m.dilation, m.groups, m.bias is not None)
+        conv.load_state_dict(m.state_dict())
+        parent, _, attr = name.rpartition('.')
+        setattr(net.get_submodule(parent), attr, torch.nn.Sequential(torch.nn.ZeroPad2d((pw//2, pw - pw//2, ph//2, ph - ph//2)), conv))
+    return net
 
 # %% ../nbs/04_onnx.ipynb #e0ac51d1
+def strides(model)->dict: # an `onnx.ModelProto`
+    "How much each node's output is downsampled from the model's input: the product of the strides on its way"
+    seen, out = {i.name: 1 for i in model.graph.input}, {}
+    for n in model.graph.node:  # ONNX graphs are topologically sorted
+        s = max([seen[i] for i in n.input if i in seen], default=1)
+        s *= max([a.ints[0] for a in n.attribute if a.name == 'strides'], default=1)
+        out[n.name] = s
+        for o in n.output: seen[o] = s
+    return out
+
+# %% ../nbs/04_onnx.ipynb #28dd1d56
 PREPROCESSING = ("load_cell: decode, 8-bit RGB, centre on a black square, bilinear resize to size x size; "
                  "cell_array: /255, (x - mean)/std per channel, channel-first float32 (N, 3, size, size)")
 
@@ -73,12 +92,13 @@ def export_onnx(run:Path|str,       # a finished run folder
                 int8:bool=True,     # also write the int8 model
                 n_calib:int=512,    # training cells for int8 calibration
                 seed:int=0,         # which training cells
+                fp32_stride:int=8,  # layers whose maps are at least 1/fp32_stride of the cell's side stay fp32; 1 quantizes them all
                )->dict:             # paths of the written models
     "Write `model.onnx` (fp32) and `model.int8.onnx` to the run folder, with the preprocessing in the metadata"
     import onnx
     from onnxruntime.quantization import QuantFormat, QuantType, quantize_static
     from onnxruntime.quantization.shape_inference import quant_pre_process
-    run = Path(run); net, cfg = load_run_model(run)
+    run = Path(run); net, cfg = load_run_model(run); net = fixed_padding(net, cfg['size'])
     meta = dict(size=str(cfg['size']), stats=json.dumps(cfg['stats']), classes=json.dumps(list(CLASSES)), arch=cfg['arch'],
                 positive_class=CLASSES[0], preprocessing=PREPROCESSING, run=run.name, producer='malaria-fastai')
     out = dict(fp32=run/'model.onnx')
@@ -92,10 +112,12 @@ def export_onnx(run:Path|str,       # a finished run folder
         out['int8'] = run/'model.int8.onnx'
         with atomic_write(run/'model.prep.onnx') as prep, atomic_write(out['int8']) as tmp:
             quant_pre_process(str(out['fp32']), str(prep))
+            fp32 = [k for k, v in strides(onnx.load(str(prep))).items() if v <= fp32_stride] if fp32_stride > 1 else []
             quantize_static(str(prep), str(tmp), _Calibration(files, cfg['size'], cfg['stats'], 'cells'), quant_format=QuantFormat.QDQ,
                             per_channel=True, activation_type=QuantType.QUInt8, weight_type=QuantType.QInt8,
-                            nodes_to_exclude=shape_nodes(onnx.load(str(prep))))
-            _add_metadata(tmp, {**meta, 'quantization': f'int8 static QDQ, per-channel weights, calibrated on {len(files)} training cells'})  # quantize_static drops it
+                            nodes_to_exclude=fp32)
+            _add_metadata(tmp, {**meta, 'quantization': f'int8 static QDQ, per-channel weights, calibrated on {len(files)} training cells; '
+                                                        f'layers at strides up to {fp32_stride} in fp32'})  # quantize_static drops the metadata
     return out
 
 # %% ../nbs/04_onnx.ipynb #a346d41c

@@ -4,7 +4,8 @@
 
 # %% ../nbs/03_predict.ipynb #99ecb8b6
 from __future__ import annotations
-import csv, io, json, zipfile
+import csv, io, json, os, zipfile
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 import numpy as np
 from PIL import Image
@@ -12,7 +13,7 @@ from fastprogress.fastprogress import progress_bar
 from .cellio import *
 
 # %% auto #0
-__all__ = ['list_cells', 'slide_key', 'slide_summary', 'OnnxModel', 'open_model', 'predict_cells', 'write_csv']
+__all__ = ['list_cells', 'slide_key', 'slide_summary', 'OnnxModel', 'open_model', 'read_cells', 'predict_cells', 'write_csv']
 
 # %% ../nbs/03_predict.ipynb #2a12ab33
 def list_cells(paths:list, # image files, folders (recursive) and zips, in any mix
@@ -52,10 +53,11 @@ def slide_summary(rows:list, # per-cell dicts with `slide` and `label`
 class OnnxModel:
     "An exported cell classifier run by onnxruntime; its preprocessing comes from the model's metadata"
     def __init__(self, path:Path|str,       # an .onnx file written by `export_onnx`
-                 threads:int|None=None):    # onnxruntime intra-op threads; None for its default
+                 threads:int|None=None):    # onnxruntime intra-op threads; default all cores but the one decoding the next batch
         import onnxruntime as ort
         so = ort.SessionOptions()
-        if threads: so.intra_op_num_threads = threads
+        so.intra_op_num_threads = threads or max(1, (os.cpu_count() or 1) - 1)
+        so.add_session_config_entry('session.intra_op.allow_spinning', '0')  # idle threads that spin starve the thread decoding the next batch
         try: self.session = ort.InferenceSession(str(path), so, providers=['CPUExecutionProvider'])
         except Exception as e: raise DataError(f"{path} is not a readable ONNX model ({str(e).splitlines()[0][:200]})") from None
         meta = self.session.get_modelmeta().custom_metadata_map
@@ -79,29 +81,54 @@ def open_model(path:Path|str, # an .onnx file; or a run folder, weights.pth or m
 # %% ../nbs/03_predict.ipynb #3b25a03e
 _UNREADABLE = (OSError, SyntaxError, ValueError, Image.DecompressionBombError, zipfile.BadZipFile)
 
+def _read_chunk(chunk:list, size:int, stats:tuple, zips:dict)->list:
+    "(name, array or None, problem or None) for each (name, source) of `chunk`"
+    out = []
+    for name, src in chunk:
+        try:
+            f = src if isinstance(src, Path) else io.BytesIO(zips.setdefault(src[0], zipfile.ZipFile(src[0])).read(src[1]))
+            out.append((name, cell_array(load_cell(f, size), stats), None))
+        except _UNREADABLE as e: out.append((name, None, str(e).splitlines()[0][:200] or type(e).__name__))
+    return out
+
+def read_cells(items:list,   # (name, source) pairs from `list_cells`
+               size:int,     # cell side in pixels
+               stats:tuple,  # (mean, std) for `cell_array`
+               chunk:int=64, # cells decoded per step; two steps are in memory at a time
+              ):             # yields (name, array or None, problem or None)
+    "Decode `items` in order in a background thread, one chunk ahead of the caller"
+    zips = {}
+    try:
+        with ThreadPoolExecutor(1) as pool:
+            pending = None
+            for i in range(0, len(items), chunk):
+                ahead = pool.submit(_read_chunk, items[i:i+chunk], size, stats, zips)
+                if pending: yield from pending.result()
+                pending = ahead
+            if pending: yield from pending.result()
+    finally:
+        for z in zips.values(): z.close()
+
+# %% ../nbs/03_predict.ipynb #7f142ef7
 def predict_cells(model,                 # `OnnxModel`, or a PyTorch back end from `malaria_fastai.export.load_model`
                   paths:list,            # image files, folders and zips
                   bs:int=64,             # batch size
                   threshold:float=0.5,   # a cell is called parasitized when its probability is at least this
                   progress:bool=True,    # progress bar
                  )->tuple:               # (per-cell rows, skipped files)
-    "Probability and label for every readable cell under `paths`, one batch in memory at a time"
+    "Probability and label for every readable cell under `paths`, two batches in memory at a time"
     if not 0 <= threshold <= 1: raise DataError(f"--threshold must be between 0 and 1 (got {threshold})")
-    items, rows, skipped, batch, zips = list_cells(paths), [], [], [], {}
+    items, rows, skipped, batch = list_cells(paths), [], [], []
     def flush():
         for (name, _), p in zip(batch, model(np.stack([a for _, a in batch]))):
             rows.append(dict(file=name, slide=slide_key(name), prob_parasitized=round(float(p), 5), label=CLASSES[0] if p >= threshold else CLASSES[1]))
         batch.clear()
-    try:
-        for name, src in (progress_bar(items) if progress and items else items):
-            try:
-                f = src if isinstance(src, Path) else io.BytesIO(zips.setdefault(src[0], zipfile.ZipFile(src[0])).read(src[1]))
-                batch.append((name, cell_array(load_cell(f, model.size), model.stats)))
-            except _UNREADABLE as e: skipped.append(dict(file=name, problem=str(e).splitlines()[0][:200] or type(e).__name__))
-            if len(batch) == bs: flush()
-        if batch: flush()
-    finally:
-        for z in zips.values(): z.close()
+    cells = read_cells(items, model.size, model.stats, bs)
+    for name, x, problem in (progress_bar(cells, total=len(items)) if progress and items else cells):
+        if x is None: skipped.append(dict(file=name, problem=problem))
+        else: batch.append((name, x))
+        if len(batch) == bs: flush()
+    if batch: flush()
     return rows, skipped
 
 def write_csv(rows:list,       # dicts with the same keys

@@ -53,14 +53,15 @@ def create_model(arch:str='resnet34',     # resnet18/34/50, efficientnet_lite0, 
                  pretrained:str='auto',   # 'auto' (ImageNet weights if they can be had), 'yes' (must), 'no'
                  weights:str|None=None,   # a state_dict file for the backbone (torchvision or timm names)
                  n_out:int=2,             # classes
-                )->tuple:                 # (model, info): info has `pretrained`, `note`, `stats`
+                 head_width:int=256,      # hidden units of fastai's classifier head (its default is 512)
+                )->tuple:                 # (model, info): info has `pretrained`, `note`, `stats`, `head_width`
     "A fastai body + head model for `arch`, with ImageNet weights where they can be had"
     if pretrained not in ('auto', 'yes', 'no'): raise DataError(f"--pretrained must be auto, yes or no (got {pretrained!r})")
     if arch in RESNETS:
         net = RESNETS[arch]()
         used, note = _pretrained(arch, lambda: net.load_state_dict(_resnet_weights(arch, weights)), pretrained)
         body, stats = create_body(net, cut=model_meta[RESNETS[arch]]['cut']), imagenet_stats
-        model = add_head(body, num_features_model(nn.Sequential(*body.children())), n_out)
+        model = add_head(body, num_features_model(nn.Sequential(*body.children())), n_out, lin_ftrs=[head_width])
     else:
         name = 'tf_efficientnet_lite0' if arch == 'efficientnet_lite0' else arch
         if not timm.is_model(name): raise DataError(f"Unknown arch {arch!r}: use resnet18, resnet34, resnet50, efficientnet_lite0 or a timm model name")
@@ -72,8 +73,8 @@ def create_model(arch:str='resnet34',     # resnet18/34/50, efficientnet_lite0, 
         stats = ([*net.pretrained_cfg['mean']], [*net.pretrained_cfg['std']])
         net.reset_classifier(0)
         body = TimmBody(net, pretrained=used)
-        model = add_head(body, net.num_features, n_out, pool=body.needs_pool)
-    return model, dict(arch=arch, pretrained=used, note=note, stats=[list(s) for s in stats])
+        model = add_head(body, net.num_features, n_out, pool=body.needs_pool, lin_ftrs=[head_width])
+    return model, dict(arch=arch, pretrained=used, note=note, stats=[list(s) for s in stats], head_width=head_width)
 
 # %% ../nbs/01_train.ipynb #7e3d45ba
 def _recall_of(label:int, name:str)->AccumMetric:
@@ -225,6 +226,7 @@ def train(data:str|None=None,       # data location, as for `find_data`
           max_cells:int|None=None,  # train on a patient-respecting sample of about this many cells
           pretrained:str='auto',    # 'auto', 'yes' or 'no'
           weights:str|None=None,    # backbone weights file
+          head_width:int=256,       # hidden units of the classifier head (fastai's default is 512)
           monitor:str='valid_loss', # keep each stage's best epoch by 'valid_loss' or 'accuracy'
           patience:int|None=None,   # early stopping: end a stage after this many epochs without a better `monitor`
           cbs:list|None=None,       # extra fastai callbacks
@@ -236,7 +238,7 @@ def train(data:str|None=None,       # data location, as for `find_data`
     if monitor not in ('valid_loss', 'accuracy'): raise DataError(f"--monitor must be valid_loss or accuracy (got {monitor!r})")
     if epochs_full < 1 or epochs_head < 0: raise DataError("--epochs-full must be at least 1 and --epochs-head at least 0")
     root, cells, skipped = prepare_cells(data, split, valid_pct, test_pct, seed, max_cells, progress=progress)
-    model, info = create_model(arch, pretrained, weights)
+    model, info = create_model(arch, pretrained, weights, head_width=head_width)
     print(f"{arch}: {info['note']}")
     run = _new_run_folder(Path(out), f"{datetime.date.today()}-{arch}-{size}px")
     save_split(cells, run/'split.csv')
@@ -262,7 +264,7 @@ def resume(run:Path|str,           # an interrupted run folder
     with atomic_write(run/'history.csv') as tmp:  # drop epochs logged after the last checkpoint
         (_read_history(run/'history.csv', len(st['epochs'])) if (run/'history.csv').exists() else pd.DataFrame()).to_csv(tmp, index=False)
     has_last = (run/'last.pth').exists()  # else it stopped in its first epoch: start again from the original weights
-    model, _ = create_model(cfg['arch'], 'no' if has_last or not cfg['pretrained'] else 'yes', cfg['weights'])
+    model, _ = create_model(cfg['arch'], 'no' if has_last or not cfg['pretrained'] else 'yes', cfg['weights'], head_width=cfg.get('head_width', 512))
     print(f"Resuming {run}: stages done {st['done'] or 'none'}; {st['stage'] or 'next stage'} at epoch {st['epochs_done']}")
     return fit_run(run, model, cbs, n_workers, progress)
 
@@ -273,6 +275,6 @@ def load_run_model(run:Path|str,               # a run folder
     "The trained model of a run, rebuilt from config.json and weights.pth (no unpickling of code)"
     if not (Path(run)/'config.json').exists(): raise DataError(f"{run} is not a finished run folder (no config.json)")
     cfg = json.loads((Path(run)/'config.json').read_text())
-    model, _ = create_model(cfg['arch'], pretrained='no')
+    model, _ = create_model(cfg['arch'], pretrained='no', head_width=cfg.get('head_width', 512))  # runs before head_width had fastai's 512
     model.load_state_dict(torch.load(weights or Path(run)/'weights.pth', map_location='cpu', weights_only=True))
     return model.eval(), cfg
