@@ -89,11 +89,12 @@ def predict(model:str,                 # a run folder, weights.pth (config.json 
             out:str='cells.csv',       # per-cell CSV to write
             threshold:float=0.5,       # a cell is called parasitized when its probability is at least this
             bs:int=64,                 # batch size
+            threads:int=None,          # CPU threads for the model; default all cores but one for .onnx, torch's own default otherwise
            ):
     "Screen cell images: a per-cell CSV and a per-slide parasitemia summary (an .onnx model needs no torch)"
     from malaria_fastai.predict import predict_cells, slide_summary, write_csv, open_model
     if not paths: raise DataError("Give at least one PATH: image files, folders or zips")
-    m = open_model(model)
+    m = open_model(model, threads)
     rows, skipped = predict_cells(m, paths, bs, threshold)
     if not rows: raise DataError(f"No readable cell images under {' '.join(paths)}" + (f" ({len(skipped)} unreadable)" if skipped else ''))
     write_csv(rows, out)

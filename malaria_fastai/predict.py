@@ -71,11 +71,15 @@ class OnnxModel:
         e = np.exp(logits - logits.max(1, keepdims=True))
         return (e/e.sum(1, keepdims=True))[:, 0]
 
-def open_model(path:Path|str, # an .onnx file; or a run folder, weights.pth or model.pkl (these need the [train] extra)
+def open_model(path:Path|str,          # an .onnx file; or a run folder, weights.pth or model.pkl (these need the [train] extra)
+               threads:int|None=None, # CPU threads for the model; default all cores but one for .onnx, torch's own default otherwise
               ):
     "The back end for `predict_cells` at `path`; an .onnx model is opened without importing torch"
-    if str(path).endswith('.onnx'): return OnnxModel(path)
+    if threads is not None and threads < 1: raise DataError(f"--threads must be at least 1 (got {threads})")
+    if str(path).endswith('.onnx'): return OnnxModel(path, threads)
     from .export import load_model  # torch and fastai, only for PyTorch models
+    if threads:
+        import torch; torch.set_num_threads(threads)
     return load_model(path)
 
 # %% ../nbs/03_predict.ipynb #3b25a03e
