@@ -7,7 +7,7 @@ Usage: python benchmarks/infer.py RUN [RUN ...] [--cells 5000] [--bs 64] [--fp32
 """
 import argparse, json, subprocess, sys, time
 from pathlib import Path
-from record import record
+from record import record, MODEL_FILES
 
 def measure(model, files, bs):
     "Run in a fresh process: load the back end, screen `files`, print cells/s and peak RSS"
@@ -35,14 +35,13 @@ def main(runs, cells, bs, fp32_strides):
         for i, stride in enumerate(fp32_strides):  # the last one stays in the run folder
             export_onnx(run, int8=True, fp32_stride=stride)
             par = onnx_parity(run)
-            backends = dict(pytorch=(str(run), run/'weights.pth'), onnx_fp32=(str(run/'model.onnx'), run/'model.onnx')) if i == 0 else {}
-            backends['onnx_int8'] = (str(run/'model.int8.onnx'), run/'model.int8.onnx')
-            for name, (model, size_file) in backends.items():
-                r = subprocess.run([sys.executable, __file__, '--measure', model, '--bs', str(bs), '--files', *files], capture_output=True, text=True, check=True)
+            for name in (MODEL_FILES if i == 0 else ['onnx_int8']):
+                model = run/MODEL_FILES[name]
+                r = subprocess.run([sys.executable, __file__, '--measure', str(model), '--bs', str(bs), '--files', *files], capture_output=True, text=True, check=True)
                 m = json.loads(r.stdout.strip().splitlines()[-1])
                 p = par[name]
                 label = name if name != 'onnx_int8' else 'onnx_int8, all layers' if stride == 1 else f'onnx_int8, fp32 to stride {stride}'
-                lines.append(f"| {cfg['arch']} {cfg['size']} px | {label} | {size_file.stat().st_size/1e6:.2f} MB | {m['cells']/m['screen_s']:,.0f} | "
+                lines.append(f"| {cfg['arch']} {cfg['size']} px | {label} | {model.stat().st_size/1e6:.2f} MB | {m['cells']/m['screen_s']:,.0f} | "
                              f"{m['screen_s']:.1f} s | {m['peak_mib']:,.0f} MiB | {p['accuracy']:.2%} | {p['agreement_with_pytorch']:.2%} |")
                 print(lines[-1], flush=True)
     record("Inference: PNG files to labels, batch 64",

@@ -3,6 +3,7 @@ import datetime, os, platform, re, sys
 from pathlib import Path
 
 BENCHMARKS = Path(__file__).resolve().parent.parent/'BENCHMARKS.md'
+MODEL_FILES = dict(pytorch='weights.pth', onnx_fp32='model.onnx', onnx_int8='model.int8.onnx')  # each back end's file in a run folder
 
 def machine()->str:
     "One line describing this machine and the library versions"

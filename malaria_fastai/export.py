@@ -116,8 +116,8 @@ def export_onnx(run:Path|str,       # a finished run folder
             quantize_static(str(prep), str(tmp), _Calibration(files, cfg['size'], cfg['stats'], 'cells'), quant_format=QuantFormat.QDQ,
                             per_channel=True, activation_type=QuantType.QUInt8, weight_type=QuantType.QInt8,
                             nodes_to_exclude=fp32)
-            _add_metadata(tmp, {**meta, 'quantization': f'int8 static QDQ, per-channel weights, calibrated on {len(files)} training cells; '
-                                                        f'layers at strides up to {fp32_stride} in fp32'})  # quantize_static drops the metadata
+            kept = f'layers at strides up to {fp32_stride} in fp32' if fp32 else 'all layers int8'
+            _add_metadata(tmp, {**meta, 'quantization': f'int8 static QDQ, per-channel weights, calibrated on {len(files)} training cells; {kept}'})  # quantize_static drops the metadata
     return out
 
 # %% ../nbs/04_onnx.ipynb #a346d41c
