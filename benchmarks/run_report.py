@@ -1,12 +1,22 @@
 """Record an evaluated run folder (e.g. the README's main command, `tools/run.sh`) in BENCHMARKS.md: training time, validation and test metrics.
 
+If the run was exported (`export-onnx RUN --int8`), also the model files' sizes and their parity with PyTorch on the validation split.
+
 Usage: python benchmarks/run_report.py RUN [--how "the command that made RUN"]
 """
 import argparse, json
 from pathlib import Path
 import pandas as pd
 from malaria_fastai.evaluate import _md_metrics
-from record import record, stages
+from record import record, stages, MODEL_FILES
+
+def _onnx_lines(run:Path)->str:
+    "The exported models' sizes and parity (`onnx_parity.json`), or nothing if the run was not exported"
+    if not (run/'onnx_parity.json').exists(): return ''
+    par = json.loads((run/'onnx_parity.json').read_text())
+    rows = [f"| {k} | {(run/MODEL_FILES[k]).stat().st_size/1e6:.2f} MB | {v['accuracy']:.2%} | {v['agreement_with_pytorch']:.2%} |" for k, v in par.items()]
+    return ("Exported by `tools/run.sh export-onnx RUN --int8`; validation split:\n\n| back end | file | accuracy | label agreement with PyTorch |\n"
+            "|---|---:|---:|---:|\n" + '\n'.join(rows) + '\n\n')
 
 def main(run:Path, how:str):
     cfg, val = json.loads((run/'config.json').read_text()), json.loads((run/'metrics.json').read_text())
@@ -17,6 +27,7 @@ def main(run:Path, how:str):
            f"Run folder made by `{how}`; training: {stages(run)}; validation accuracy {val['accuracy']:.2%} on {val['valid_cells']:,} cells.\n\n"
            f"Test: {ev['scored']}, {ev['patients']} patients never seen in training; {name}:\n\n"
            f"{_md_metrics(pd.DataFrame(rows).set_index('metric'))}\n\n"
+           f"{_onnx_lines(run)}"
            f"Full report: `report.md` in the run folder (a copy without the cell-image figures: docs/example_run/, by `tools/share_report.py`).")
 
 if __name__ == '__main__':
