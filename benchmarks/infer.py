@@ -26,12 +26,12 @@ def peak_mib()->float:
 
 def main(runs, cells, bs, fp32_strides):
     from malaria_fastai.export import export_onnx, onnx_parity
-    from malaria_fastai.data import load_split
+    from malaria_fastai.run import Run
     lines = ["| model | back end | file size | cells/s | 5,000 cells | peak RSS | valid accuracy | label agreement with PyTorch |",
              "|---|---|---:|---:|---:|---:|---:|---:|"]
-    for run in map(Path, runs):
-        cfg = json.loads((run/'config.json').read_text())
-        files = [str(Path(cfg['data'])/f) for f in load_split(run/'split.csv').file[:cells]]
+    for run in map(Run, runs):
+        cfg = run.config
+        files = [str(Path(cfg.data)/f) for f in run.split.file[:cells]]
         for i, stride in enumerate(fp32_strides):  # the last one stays in the run folder
             export_onnx(run, int8=True, fp32_stride=stride)
             par = onnx_parity(run)
@@ -41,7 +41,7 @@ def main(runs, cells, bs, fp32_strides):
                 m = json.loads(r.stdout.strip().splitlines()[-1])
                 p = par[name]
                 label = name if name != 'onnx_int8' else 'onnx_int8, all layers' if stride == 1 else f'onnx_int8, fp32 to stride {stride}'
-                lines.append(f"| {cfg['arch']} {cfg['size']} px | {label} | {model.stat().st_size/1e6:.2f} MB | {m['cells']/m['screen_s']:,.0f} | "
+                lines.append(f"| {cfg.arch} {cfg.size} px | {label} | {model.stat().st_size/1e6:.2f} MB | {m['cells']/m['screen_s']:,.0f} | "
                              f"{m['screen_s']:.1f} s | {m['peak_mib']:,.0f} MiB | {p['accuracy']:.2%} | {p['agreement_with_pytorch']:.2%} |")
                 print(lines[-1], flush=True)
     record("Inference: PNG files to labels, batch 64",

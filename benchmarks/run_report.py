@@ -4,34 +4,34 @@ If the run was exported (`export-onnx RUN --int8`), also the model files' sizes 
 
 Usage: python benchmarks/run_report.py RUN [--how "the command that made RUN"]
 """
-import argparse, json
+import argparse
 from pathlib import Path
 import pandas as pd
-from malaria_fastai.evaluate import _md_metrics
+from malaria_fastai.evaluate import metrics_md
+from malaria_fastai.run import Run, read_json
 from record import record, stages, MODEL_FILES
 
 def _onnx_lines(run:Path)->str:
     "The exported models' sizes and parity (`onnx_parity.json`), or nothing if the run was not exported"
     if not (run/'onnx_parity.json').exists(): return ''
-    par = json.loads((run/'onnx_parity.json').read_text())
+    par = read_json(run/'onnx_parity.json')
     rows = [f"| {k} | {(run/MODEL_FILES[k]).stat().st_size/1e6:.2f} MB | {v['accuracy']:.2%} | {v['agreement_with_pytorch']:.2%} |" for k, v in par.items()]
     return ("Exported by `tools/run.sh export-onnx RUN --int8`; validation split:\n\n| back end | file | accuracy | label agreement with PyTorch |\n"
             "|---|---:|---:|---:|\n" + '\n'.join(rows) + '\n\n')
 
-def main(run:Path, how:str):
-    cfg, val = json.loads((run/'config.json').read_text()), json.loads((run/'metrics.json').read_text())
-    ev = json.loads((run/'evaluation.json').read_text())
+def main(run:Run, how:str):
+    cfg, val, ev = run.config, read_json(run/'metrics.json'), read_json(run/'evaluation.json')
     name, rows = next(iter(ev['metrics'].items()))
-    sample = f", a {cfg['max_cells']:,}-cell sample" if cfg['max_cells'] else ''
-    record(f"Run: {cfg['arch']}, {cfg['size']} px, {cfg['epochs_head']}+{cfg['epochs_full']} epochs, {cfg['split']} split with test patients{sample}",
+    sample = f", a {cfg.max_cells:,}-cell sample" if cfg.max_cells else ''
+    record(f"Run: {cfg.arch}, {cfg.size} px, {cfg.epochs_head}+{cfg.epochs_full} epochs, {cfg.split} split with test patients{sample}",
            f"Run folder made by `{how}`; training: {stages(run)}; validation accuracy {val['accuracy']:.2%} on {val['valid_cells']:,} cells.\n\n"
            f"Test: {ev['scored']}, {ev['patients']} patients never seen in training; {name}:\n\n"
-           f"{_md_metrics(pd.DataFrame(rows).set_index('metric'))}\n\n"
+           f"{metrics_md(pd.DataFrame(rows).set_index('metric'))}\n\n"
            f"{_onnx_lines(run)}"
            f"Full report: `report.md` in the run folder (a copy without the cell-image figures: docs/example_run/, by `tools/share_report.py`).")
 
 if __name__ == '__main__':
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument('run', type=Path); p.add_argument('--how', default='MALARIA_DATA=../shared/malaria/cell_images tools/run.sh')
+    p.add_argument('run', type=Run); p.add_argument('--how', default='MALARIA_DATA=../shared/malaria/cell_images tools/run.sh')
     a = p.parse_args()
     main(a.run, a.how)

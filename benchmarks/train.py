@@ -4,8 +4,9 @@ Patient split of the data, 20% of patients for validation, no test hold-out, see
 Usage: python benchmarks/train.py --arch efficientnet_lite0 [--size 64] [--pretrained auto] [--epochs-head 1]
        [--epochs-full 4] [--lr X] [--head-width 256] [--data PATH] [--out /tmp/bench_runs]
 """
-import argparse, json, resource, time
+import argparse, resource, time
 from malaria_fastai.train import train
+from malaria_fastai.run import read_json
 from record import record, stages
 
 def main(arch, size, pretrained, epochs_head, epochs_full, lr, data, out, bs, head_width):
@@ -13,17 +14,17 @@ def main(arch, size, pretrained, epochs_head, epochs_full, lr, data, out, bs, he
     run = train(data, out, arch, size, bs, epochs_head, epochs_full, lr, valid_pct=0.2, test_pct=0.0, seed=0,
                 pretrained=pretrained, head_width=head_width, progress=False)
     wall = time.perf_counter() - t
-    m, cfg = json.loads((run/'metrics.json').read_text()), json.loads((run/'config.json').read_text())
+    m, cfg = read_json(run/'metrics.json'), run.config
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss/2**20
-    lr_txt = f"{cfg['lr']:.2e}" + (' (lr_find valley)' if 'lr_find' in cfg else '')
-    epochs = f"{epochs_head}+{epochs_full}" if cfg['pretrained'] else f"{epochs_full}"
-    record(f"Training: {arch}, {'pretrained' if cfg['pretrained'] else 'from scratch'}, {size} px, {epochs} epochs, head {head_width}",
+    lr_txt = f"{cfg.lr:.2e}" + (' (lr_find valley)' if cfg.lr_find else '')
+    epochs = f"{epochs_head}+{epochs_full}" if cfg.pretrained else f"{epochs_full}"
+    record(f"Training: {arch}, {'pretrained' if cfg.pretrained else 'from scratch'}, {size} px, {epochs} epochs, head {head_width}",
            f"| valid accuracy | sensitivity | specificity | valid cells | stages | whole command | peak RSS | stage-2 lr |\n"
            f"|---:|---:|---:|---:|---|---:|---:|---|\n"
            f"| {m['accuracy']:.2%} | {m['sensitivity']:.2%} | {m['specificity']:.2%} | {m['valid_cells']:,} | {stages(run)} | "
            f"{wall/60:.1f} min | {peak:.1f} GiB | {lr_txt} |\n\n"
-           f"Weights: {cfg['note']}. Batch {bs}, head of {head_width} hidden units, " + (f"head lr {cfg['lr_head']}, " if cfg['pretrained'] else '') +
-           f"div {cfg['div']}; run folder `{run}`.")
+           f"Weights: {cfg.note}. Batch {bs}, head of {head_width} hidden units, " + (f"head lr {cfg.lr_head}, " if cfg.pretrained else '') +
+           f"div {cfg.div}; run folder `{run.name}`.")
 
 if __name__ == '__main__':
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])

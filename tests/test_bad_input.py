@@ -4,7 +4,8 @@ from pathlib import Path
 import numpy as np, pandas as pd, pytest
 from PIL import Image
 from malaria_fastai.cli import main
-from malaria_fastai.data import write_bad_images, load_split, load_cell, find_data, DataError
+from malaria_fastai.data import write_bad_images, load_cell, find_data, DataError
+from malaria_fastai.run import load_split
 from conftest import snapshot
 
 def run_report(root, out):

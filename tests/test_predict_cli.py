@@ -11,7 +11,7 @@ def exported(synth_master, tmp_path_factory):
     "A fixture run at 64 px, exported to fp32 and int8 ONNX through the command line"
     out = tmp_path_factory.mktemp('runs')
     run = train(synth_master, out, arch='efficientnet_lite0', size=64, bs=16, epochs_full=1, lr=1e-3, test_pct=0.2, n_workers=0, progress=False)
-    assert main(['export-onnx', str(run), '--int8']) == 0
+    assert main(['export-onnx', str(run)]) == 0
     return run
 
 def test_export_writes_models_with_metadata_and_parity(exported):
@@ -23,7 +23,7 @@ def test_onnx_predict_without_torch(exported, synth, tmp_path):
     write_bad_images(synth/'Uninfected')  # unreadable files mixed in
     code = ("import sys\nfor m in ('torch', 'torchvision', 'fastai', 'pandas', 'sklearn', 'scipy', 'timm'): sys.modules[m] = None\n"
             "from malaria_fastai.cli import main\n"
-            f"sys.exit(main(['predict', {str(exported/'model.int8.onnx')!r}, {str(synth)!r}, '--out', {str(tmp_path/'cells.csv')!r}]))")
+            f"sys.exit(main(['predict', {str(exported/'model.int8.onnx')!r}, {str(synth)!r}, '--csv', {str(tmp_path/'cells.csv')!r}]))")
     r = subprocess.run([sys.executable, '-c', code], capture_output=True, text=True, timeout=300)
     assert r.returncode == 0, r.stderr
     rows = list(csv.DictReader(open(tmp_path/'cells.csv')))

@@ -15,7 +15,7 @@ def offline_env(tmp_path):
             'HTTP_PROXY': 'http://127.0.0.1:9', 'http_proxy': 'http://127.0.0.1:9'}
 
 def test_pretrained_auto_falls_back_to_scratch_offline(synth, tmp_path):
-    r = subprocess.run([EXE, 'train', '--data', str(synth), '--out', str(tmp_path/'runs'), '--arch', 'resnet18', *QUICK, '--no-evaluate'],
+    r = subprocess.run([EXE, 'train', '--data', str(synth), '--runs', str(tmp_path/'runs'), '--arch', 'resnet18', *QUICK, '--no-evaluate'],
                        capture_output=True, text=True, env=offline_env(tmp_path), timeout=600)
     assert r.returncode == 0, r.stderr
     assert 'could not be had' in r.stdout and 'trained from scratch' in r.stdout
@@ -24,7 +24,7 @@ def test_pretrained_auto_falls_back_to_scratch_offline(synth, tmp_path):
     assert cfg['epochs_head'] == 0  # the from-scratch recipe: one stage
 
 def test_pretrained_yes_fails_clearly_offline(synth, tmp_path):
-    r = subprocess.run([EXE, 'train', '--data', str(synth), '--out', str(tmp_path/'runs'), '--arch', 'resnet18', '--pretrained', 'yes', *QUICK],
+    r = subprocess.run([EXE, 'train', '--data', str(synth), '--runs', str(tmp_path/'runs'), '--arch', 'resnet18', '--pretrained', 'yes', *QUICK],
                        capture_output=True, text=True, env=offline_env(tmp_path), timeout=600)
     assert r.returncode == 2 and 'could not be had' in r.stderr and 'Traceback' not in r.stderr
     assert not any((tmp_path/'runs').glob('*/config.json'))
@@ -54,7 +54,7 @@ def test_training_errors_are_clear(synth, tmp_path, capsys):
 
 def test_relative_data_path_trains_and_evaluates(synth, tmp_path):
     "`--data` relative to the working folder: config.json records it absolute and the evaluation at the end reads the test cells"
-    r = subprocess.run([EXE, 'train', '--data', synth.name, '--out', 'runs', '--arch', 'resnet18', *QUICK, '--test-pct', '0.2'],
+    r = subprocess.run([EXE, 'train', '--data', synth.name, '--runs', 'runs', '--arch', 'resnet18', *QUICK, '--test-pct', '0.2'],
                        capture_output=True, text=True, cwd=tmp_path, env=offline_env(tmp_path), timeout=600)
     assert r.returncode == 0, r.stderr
     run = next((tmp_path/'runs').iterdir())
