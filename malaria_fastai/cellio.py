@@ -17,6 +17,7 @@ __all__ = ['CLASSES', 'IMAGE_EXTS', 'DataError', 'patient_id', 'to_rgb8', 'pad_s
 CLASSES = ('Parasitized', 'Uninfected')  # fastai's CategoryBlock sorts them too: index 0 is Parasitized
 IMAGE_EXTS = ('.png', '.jpg', '.jpeg', '.tif', '.tiff', '.bmp')
 
+# %% ../nbs/00_cellio.ipynb #26ed867a
 class DataError(Exception):
     "A problem with the user's data, paths or options, explained in words; the command line prints it and exits 2"
 
@@ -24,6 +25,7 @@ class DataError(Exception):
 _PATIENT_RE = re.compile(r'^C\d+[A-Za-z]?P(\d+)')
 _CONTROL_RE = re.compile(r'^C(\d+)')
 
+# %% ../nbs/00_cellio.ipynb #214a6022
 def patient_id(fname:str, # an NIH cell file name, e.g. 'C33P1thinF_IMG_20150619_114756a_cell_179.png'
               )->str|None: # 'P<m>' for the infected patients, 'C<n>' for the controls, None if neither
     "The patient a cell image came from, read from its file name"
@@ -32,8 +34,6 @@ def patient_id(fname:str, # an NIH cell file name, e.g. 'C33P1thinF_IMG_20150619
     if m := _CONTROL_RE.match(name): return f'C{m[1]}'
     return None
 
-
-
 # %% ../nbs/00_cellio.ipynb #3d967f26
 def to_rgb8(img:Image.Image)->Image.Image:
     "An 8-bit RGB copy of `img`, whatever its mode (L, P, RGBA, LA, 16-bit I;16 ...)"
@@ -41,8 +41,6 @@ def to_rgb8(img:Image.Image)->Image.Image:
     if img.mode in ('RGBA', 'LA', 'PA') or (img.mode == 'P' and 'transparency' in img.info):
         return Image.alpha_composite(Image.new('RGBA', img.size, (0, 0, 0, 255)), img.convert('RGBA')).convert('RGB')
     return img.convert('RGB')
-
-
 
 # %% ../nbs/00_cellio.ipynb #566fc7f8
 def pad_square(img:Image.Image)->Image.Image:
@@ -53,13 +51,12 @@ def pad_square(img:Image.Image)->Image.Image:
     sq.paste(img, ((max(w, h)-w)//2, (max(w, h)-h)//2))
     return sq
 
+# %% ../nbs/00_cellio.ipynb #ba496da9
 def load_cell(path:Path|str, # an image file
               size:int=64,   # side of the square result, in pixels
              )->Image.Image: # `size` x `size`, 8-bit RGB
     "Read a cell image: 8-bit RGB, padded to a centred square, resized to `size` pixels"
     with Image.open(path) as img: return pad_square(to_rgb8(img)).resize((size, size), Image.BILINEAR)
-
-
 
 # %% ../nbs/00_cellio.ipynb #49dad555
 def cell_array(img:Image.Image, # from `load_cell`

@@ -9,8 +9,8 @@ from fastcore.script import anno_parser
 from .cellio import DataError
 
 # %% auto #0
-__all__ = ['HIDDEN', 'COMMANDS', 'RENAMED', 'cli_view', 'Command', 'command', 'data', 'train', 'evaluate', 'export_onnx',
-           'predict', 'main']
+__all__ = ['HIDDEN', 'COMMANDS', 'RENAMED', 'cli_view', 'Command', 'command', 'main', 'data', 'train', 'evaluate', 'export_onnx',
+           'predict']
 
 # %% ../nbs/06_cli.ipynb #1f222610
 HIDDEN = ('cbs', 'n_workers', 'progress')  # library parameters a command line does not set
@@ -62,6 +62,45 @@ def command(target:str, # 'module:function' of the library function
         COMMANDS[show.__name__.replace('_', '-')] = Command(show, target, pos)
         return show
     return deco
+
+# %% ../nbs/06_cli.ipynb #8f33c564
+RENAMED = {'train': {'--out': '--runs'}, 'predict': {'--out': '--csv'}, 'export-onnx': {'--int8': None}}
+
+def _renamed(name:str, args:list)->list:
+    "`args` with this release's spellings of renamed options, each rename noted on stderr"
+    new = []
+    for a in args:
+        if a in RENAMED.get(name, {}):
+            to = RENAMED[name][a]
+            print(f"malaria-fastai {name}: {a} is now {to}" if to else f"malaria-fastai {name}: {a} is now the default", file=sys.stderr)
+            if to: new.append(to)
+        else: new.append(a)
+    return new
+
+# %% ../nbs/06_cli.ipynb #4c3e51a7
+def _usage()->str:
+    return 'usage: malaria-fastai COMMAND [options]   (malaria-fastai COMMAND --help for its options)\n\ncommands:\n' + \
+        '\n'.join(f'  {k:12} {c.show.__doc__}' for k, c in COMMANDS.items())
+
+# %% ../nbs/06_cli.ipynb #a17424c3
+def main(argv:list|None=None, # arguments after the program name; default `sys.argv[1:]`
+        )->int:               # exit status
+    "Run `malaria-fastai COMMAND [options]`"
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if not argv or argv[0] in ('-h', '--help'):
+        print(_usage()); return 0 if argv else 2
+    name = argv[0]
+    if name not in COMMANDS:
+        print(f"malaria-fastai: unknown command {name!r}\n\n{_usage()}", file=sys.stderr); return 2
+    try:
+        cmd = COMMANDS[name]
+        cmd(vars(cmd.parser(f'malaria-fastai {name}').parse_args(_renamed(name, argv[1:]))))
+    except DataError as e:
+        print(f"malaria-fastai {name}: {e}", file=sys.stderr); return 2
+    except KeyboardInterrupt:
+        print(f"malaria-fastai {name}: interrupted; files already written are complete, none is half-written", file=sys.stderr)
+        return 130
+    return 0
 
 # %% ../nbs/06_cli.ipynb #dcfbc63b
 @command('malaria_fastai.data:data_report')
@@ -124,41 +163,3 @@ def predict(lib, kw):
     if r['skipped']:
         print(f"\nSkipped {len(r['skipped'])} unreadable files:"); [print(f"  {s['file']}: {s['problem']}") for s in r['skipped']]
     print(f"\n{len(r['rows']):,} cells (threshold {kw.get('threshold', 0.5)}) written to {r['csv']}")
-
-# %% ../nbs/06_cli.ipynb #8f33c564
-RENAMED = {'train': {'--out': '--runs'}, 'predict': {'--out': '--csv'}, 'export-onnx': {'--int8': None}}
-
-def _renamed(name:str, args:list)->list:
-    "`args` with this release's spellings of renamed options, each rename noted on stderr"
-    new = []
-    for a in args:
-        if a in RENAMED.get(name, {}):
-            to = RENAMED[name][a]
-            print(f"malaria-fastai {name}: {a} is now {to}" if to else f"malaria-fastai {name}: {a} is now the default", file=sys.stderr)
-            if to: new.append(to)
-        else: new.append(a)
-    return new
-
-# %% ../nbs/06_cli.ipynb #4c3e51a7
-def _usage()->str:
-    return 'usage: malaria-fastai COMMAND [options]   (malaria-fastai COMMAND --help for its options)\n\ncommands:\n' + \
-        '\n'.join(f'  {k:12} {c.show.__doc__}' for k, c in COMMANDS.items())
-
-def main(argv:list|None=None, # arguments after the program name; default `sys.argv[1:]`
-        )->int:               # exit status
-    "Run `malaria-fastai COMMAND [options]`"
-    argv = sys.argv[1:] if argv is None else list(argv)
-    if not argv or argv[0] in ('-h', '--help'):
-        print(_usage()); return 0 if argv else 2
-    name = argv[0]
-    if name not in COMMANDS:
-        print(f"malaria-fastai: unknown command {name!r}\n\n{_usage()}", file=sys.stderr); return 2
-    try:
-        cmd = COMMANDS[name]
-        cmd(vars(cmd.parser(f'malaria-fastai {name}').parse_args(_renamed(name, argv[1:]))))
-    except DataError as e:
-        print(f"malaria-fastai {name}: {e}", file=sys.stderr); return 2
-    except KeyboardInterrupt:
-        print(f"malaria-fastai {name}: interrupted; files already written are complete, none is half-written", file=sys.stderr)
-        return 130
-    return 0

@@ -25,35 +25,38 @@ NLM_URL = 'https://data.lhncbc.nlm.nih.gov/public/Malaria/cell_images.zip'
 NLM_PAGE = 'https://lhncbc.nlm.nih.gov/LHC-research/LHC-projects/image-processing/malaria-datasheet.html'
 
 # %% ../nbs/00b_data.ipynb #5c5c4c90
+def _synth_cell(rng:np.random.Generator, infected:bool)->Image.Image:
+    "A round pinkish cell on black, of random size; 1-3 dark purple dots when `infected`"
+    sz = int(rng.integers(48, 110))
+    yy, xx = np.mgrid[:sz, :sz] - sz/2
+    r = sz/2 - rng.uniform(1, 5)
+    img = np.zeros((sz, sz, 3), np.uint8)
+    img[xx**2 + yy**2 < r**2] = np.clip(rng.normal((205, 140, 150), 8), 0, 255).astype(np.uint8)
+    for _ in range(int(rng.integers(1, 4)) if infected else 0):
+        cx, cy, pr = *rng.uniform(-r/2, r/2, 2), rng.uniform(3, 6)
+        img[(xx-cx)**2 + (yy-cy)**2 < pr**2] = (85, 30, 120)
+    return Image.fromarray(img)
+
+# %% ../nbs/00b_data.ipynb #86f99525
 def synth_cells(dest:Path,           # folder to create, holding `Parasitized/` and `Uninfected/`
                 n_patients:int=6,    # infected patients `P1..Pn`; as many uninfected controls `C<n>` join them
                 cells:int=8,         # cells per class per patient
                 seed:int=0,          # random seed
                )->Path:              # `dest`
     "Write a small NIH-like set of synthetic cell PNGs, with patient tokens in the names"
-    rng = np.random.default_rng(seed)
-    dest = Path(dest)
+    rng, dest = np.random.default_rng(seed), Path(dest)
     for c in CLASSES: (dest/c).mkdir(parents=True, exist_ok=True)
-    def cell(infected):
-        sz = int(rng.integers(48, 110))
-        yy, xx = np.mgrid[:sz, :sz] - sz/2
-        r = sz/2 - rng.uniform(1, 5)
-        img = np.zeros((sz, sz, 3), np.uint8)
-        img[xx**2 + yy**2 < r**2] = np.clip(rng.normal((205, 140, 150), 8), 0, 255).astype(np.uint8)
-        for _ in range(int(rng.integers(1, 4)) if infected else 0):
-            cx, cy, pr = *rng.uniform(-r/2, r/2, 2), rng.uniform(3, 6)
-            img[(xx-cx)**2 + (yy-cy)**2 < pr**2] = (85, 30, 120)
-        return Image.fromarray(img)
     for p in range(1, n_patients+1):
         for i in range(cells):
-            cell(True).save(dest/'Parasitized'/f'C{p+30}P{p}thinF_IMG_2015_cell_{i}.png')
-            cell(False).save(dest/'Uninfected'/f'C{p+30}P{p}thinF_IMG_2015_cell_{i+cells}.png')
-            cell(False).save(dest/'Uninfected'/f'C{p+200}ThinF_IMG_2015_cell_{i}.png')
+            _synth_cell(rng, True).save(dest/'Parasitized'/f'C{p+30}P{p}thinF_IMG_2015_cell_{i}.png')
+            _synth_cell(rng, False).save(dest/'Uninfected'/f'C{p+30}P{p}thinF_IMG_2015_cell_{i+cells}.png')
+            _synth_cell(rng, False).save(dest/'Uninfected'/f'C{p+200}ThinF_IMG_2015_cell_{i}.png')
     return dest
 
 # %% ../nbs/00b_data.ipynb #d46992de
 def _has_classes(p:Path)->bool: return all((p/c).is_dir() for c in CLASSES)
 
+# %% ../nbs/00b_data.ipynb #15324860
 def class_root(path:Path, # a folder holding `Parasitized/` and `Uninfected/`, or a parent of `cell_images/`
               )->Path:    # the folder holding the class folders, absolute
     "The folder under `path` that holds both class folders, each with at least one image"
@@ -75,6 +78,7 @@ def _unsafe_member(name:str)->bool:
     p = PurePosixPath(name.replace('\\', '/'))
     return p.is_absolute() or '..' in p.parts or re.match(r'^[A-Za-z]:', name) is not None
 
+# %% ../nbs/00b_data.ipynb #defd712e
 def safe_extract(zip_path:Path, # a zip holding the class folders, such as the NLM's `cell_images.zip`
                  dest:Path,     # the folder to create; must not exist yet
                 )->Path:        # `dest`, holding the class folders
@@ -108,6 +112,14 @@ def _from_zip(zip_path:Path)->Path:
     try: return class_root(safe_extract(zip_path, dest))
     except zipfile.BadZipFile as e: raise DataError(f"Not a readable zip file: {zip_path} ({e})") from None
 
+# %% ../nbs/00b_data.ipynb #07228f6e
+def _no_data_msg(why:str)->str:
+    return (f"No malaria cell images found. {why}\n"
+        f"To get the data: download cell_images.zip (27,558 images, about 350 MB) from the NLM malaria datasets page, "
+        f"{NLM_PAGE} , on a machine with internet, then either pass it (or the unzipped cell_images/ folder) with "
+        f"--data PATH, set MALARIA_DATA=PATH, or unzip it into {fastai_data_dir()/'cell_images'} .")
+
+# %% ../nbs/00b_data.ipynb #3fcda5d3
 def download_cells(url:str=NLM_URL, # the official `cell_images.zip`; a `file://` URL works too
                   )->Path:          # the extracted folder holding the class folders
     "Download the cell images zip with fastai's download machinery, then extract it safely into fastai's data folder"
@@ -119,12 +131,6 @@ def download_cells(url:str=NLM_URL, # the official `cell_images.zip`; a `file://
         Path(archive).unlink(missing_ok=True)
         raise DataError(_no_data_msg(f"The download of {url} failed ({e}).")) from None
     return _from_zip(archive)
-
-def _no_data_msg(why:str)->str:
-    return (f"No malaria cell images found. {why}\n"
-        f"To get the data: download cell_images.zip (27,558 images, about 350 MB) from the NLM malaria datasets page, "
-        f"{NLM_PAGE} , on a machine with internet, then either pass it (or the unzipped cell_images/ folder) with "
-        f"--data PATH, set MALARIA_DATA=PATH, or unzip it into {fastai_data_dir()/'cell_images'} .")
 
 # %% ../nbs/00b_data.ipynb #7ea649c2
 def find_data(data:Path|str|None=None, # a folder with the class folders, a parent of `cell_images/`, or `cell_images.zip`
@@ -169,6 +175,7 @@ def _png_bomb(w:int, h:int)->bytes:
     return (b'\x89PNG\r\n\x1a\n' + chunk(b'IHDR', struct.pack('>IIBBBBB', w, h, 8, 2, 0, 0, 0))
             + chunk(b'IDAT', zlib.compress(b'\0'*1024)) + chunk(b'IEND', b''))
 
+# %% ../nbs/00b_data.ipynb #217fa8b0
 def write_bad_images(folder:Path, # where to write them
                     )->dict:      # file name -> what is wrong with it
     "Write one file of each kind of unusable image into `folder`: empty, truncated, text, decompression bomb"
@@ -242,6 +249,7 @@ def _patient_fold(cells:pd.DataFrame, pct:float, seed:int)->np.ndarray:
     _, idx = next(sgkf.split(cells, cells.label, groups=cells.patient))
     return np.isin(np.arange(len(cells)), idx)
 
+# %% ../nbs/00b_data.ipynb #1ba2632d
 def split_cells(cells:pd.DataFrame, # from `scan_cells` (needs `label` and `patient`)
                 split:str='patient', # 'patient' (grouped and stratified) or 'random' (cell-level, stratified)
                 valid_pct:float=0.2, # fraction for validation
@@ -281,6 +289,7 @@ def sample_cells(cells:pd.DataFrame, # from `scan_cells`
     frac = max_cells/len(cells)
     return cells.groupby(['patient', 'label'], group_keys=False).sample(frac=frac, random_state=seed).reset_index(drop=True)
 
+# %% ../nbs/00b_data.ipynb #29cfb75f
 def prepare_cells(data:Path|str|None=None, # data location, as for `find_data`
                   split:str='patient',     # 'patient' or 'random'
                   valid_pct:float=0.2,     # validation fraction
@@ -325,6 +334,7 @@ def _summary_md(summ:dict, split:str, seed:int)->str:
     if summ.get('skipped') is not None and len(summ['skipped']): md += ["\n## Skipped files\n", summ['skipped'].to_frame().to_markdown()]
     return '\n'.join(md) + '\n'
 
+# %% ../nbs/00b_data.ipynb #f6049509
 def data_report(data:Path|str|None=None,  # data location, as for `find_data`; None searches
                 out:Path|str='runs/data', # folder for the report
                 split:str='patient',      # 'patient' or 'random'

@@ -32,6 +32,7 @@ def _boot_metrics(y, prob, threshold)->dict:
     return dict(f1=f1_score(y, pred, zero_division=0), mcc=matthews_corrcoef(y, pred), roc_auc=roc_auc_score(y, prob),
                 log_loss=log_loss(y, np.clip(prob, 1e-7, 1 - 1e-7), labels=[0, 1]))
 
+# %% ../nbs/03_evaluate.ipynb #bb270d4e
 def patient_bootstrap(y:np.ndarray,        # 1 for Parasitized
                       prob:np.ndarray,     # probability of Parasitized
                       patients:np.ndarray, # patient of each cell

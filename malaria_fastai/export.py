@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np, torch
 from .cellio import *
 from .run import *
-from .predict import OnnxModel, open_model, predict_cells
+from .predict import open_model, predict_cells
 import malaria_fastai.train  # adds `Run.model`
 
 # %% auto #0
@@ -51,6 +51,7 @@ def strides(model)->dict: # an `onnx.ModelProto`
 PREPROCESSING = ("load_cell: decode, 8-bit RGB, centre on a black square, bilinear resize to size x size; "
                  "cell_array: /255, (x - mean)/std per channel, channel-first float32 (N, 3, size, size)")
 
+# %% ../nbs/05_export.ipynb #4c5e9b1b
 class _Calibration:
     "onnxruntime CalibrationDataReader over batches of training cells"
     def __init__(self, files:list, size:int, stats:tuple, input_name:str, bs:int=32):
@@ -68,6 +69,7 @@ def _add_metadata(path:Path, meta:dict):
     for k, v in meta.items(): m.metadata_props.add(key=k, value=v)
     onnx.save(m, str(path))
 
+# %% ../nbs/05_export.ipynb #f9244d47
 def onnx_metadata(run:Run)->dict:
     "What the predictor needs to reproduce a run's preprocessing, and where the model came from"
     cfg = run.config

@@ -38,6 +38,7 @@ def slide_key(name:str)->str:
     leaf = name.split('!')[-1]
     return patient_id(Path(leaf).name) or (Path(leaf).parent.name or '.')
 
+# %% ../nbs/04_predict.ipynb #44f627ff
 def slide_summary(rows:list, # per-cell dicts with `slide` and `label`
                  )->list:    # per-slide dicts: cells, parasitized, parasitemia_pct, low_pct, high_pct
     "Cells, parasitized cells and parasitemia (%) with a 95% Wilson interval, per slide"
@@ -99,6 +100,7 @@ def _torch_model(path:Path, trust_pickle:bool)->TorchModel:
         return TorchModel(load_learner(path).model, run.config.size, run.config.stats)
     return TorchModel(run.model(path if path.suffix == '.pth' else None), run.config.size, run.config.stats)
 
+# %% ../nbs/04_predict.ipynb #3c04aff0
 def open_model(path:Path|str,          # an .onnx file; or a run folder, weights.pth or model.pkl (these need the [train] extra)
                threads:int|None=None, # CPU threads for the model; default all cores but one for .onnx, torch's own default otherwise
                trust_pickle:bool=False, # allow unpickling a model.pkl (it runs code) when no weights.pth is beside it
@@ -128,6 +130,7 @@ def _read_chunk(chunk:list, size:int, stats:tuple, zips:dict)->list:
         except _UNREADABLE as e: out.append((name, None, str(e).splitlines()[0][:200] or type(e).__name__))
     return out
 
+# %% ../nbs/04_predict.ipynb #ea12d979
 def read_cells(items:list,   # (name, source) pairs from `list_cells`
                size:int,     # cell side in pixels
                stats:tuple,  # (mean, std) for `cell_array`

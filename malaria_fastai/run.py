@@ -23,6 +23,7 @@ def write_json(obj,             # anything `json.dumps` takes (paths become stri
     with atomic_write(dest) as tmp: tmp.write_text(json.dumps(obj, indent=2, default=str))
     return Path(dest)
 
+# %% ../nbs/00a_run.ipynb #95b7f003
 def read_json(path:Path|str)->dict:
     "The JSON object in `path`; a `DataError` naming the file if it is not readable JSON"
     try: return json.loads(Path(path).read_text())
@@ -57,6 +58,7 @@ def save_split(cells:pd.DataFrame, # with `file`, `label`, `patient` and `split`
     "Write the split (file, label, patient, split) to a CSV, atomically"
     return write_table(cells[SPLIT_COLS], dest)
 
+# %% ../nbs/00a_run.ipynb #7aa6ca68
 def load_split(path:Path|str)->pd.DataFrame:
     "Read a split CSV written by `save_split`"
     try: df = pd.read_csv(path, dtype=str)
@@ -108,6 +110,7 @@ def _check(cfg:RunConfig, source):
             raise DataError(f"{source}: {f.name} should be a number (got {v!r})")
     return cfg
 
+# %% ../nbs/00a_run.ipynb #b81be9aa
 @patch(cls_method=True)
 def from_dict(cls:RunConfig, d:dict, source='config.json')->RunConfig:
     "A `RunConfig` from the dict of a `config.json`; a `DataError` naming `source` when a required field is missing"
@@ -117,6 +120,7 @@ def from_dict(cls:RunConfig, d:dict, source='config.json')->RunConfig:
     except TypeError as e: raise DataError(f"{source} is not a run configuration ({e})") from None
     return _check(cfg, source)
 
+# %% ../nbs/00a_run.ipynb #3a216fc9
 @patch
 def to_dict(self:RunConfig)->dict:
     "The dict `config.json` holds"
@@ -168,6 +172,7 @@ def new(cls:Run, runs:Path|str, # parent folder of run folders
         except FileExistsError: pass
     raise DataError(f"{runs} already holds 999 runs named {name}")
 
+# %% ../nbs/00a_run.ipynb #fca9bb57
 @patch(cls_method=True)
 def latest(cls:Run, runs:Path|str='runs')->Run:
     "The finished run under `runs` whose `config.json` is newest"
@@ -183,6 +188,7 @@ def config(self:Run)->RunConfig:
     if getattr(self, '_config', None) is None: self._config = RunConfig.from_dict(read_json(self/'config.json'), self/'config.json')
     return self._config
 
+# %% ../nbs/00a_run.ipynb #c33e527b
 @patch
 def save_config(self:Run, cfg:RunConfig):
     "Write `config.json`: the last file of a finished run"
@@ -194,6 +200,7 @@ def split(self:Run)->pd.DataFrame:
     "The run's split table (`split.csv`)"
     return load_split(self/'split.csv')
 
+# %% ../nbs/00a_run.ipynb #fadfd85f
 @patch
 def cells(self:Run, part:str, # 'train', 'valid' or 'test'
          )->pd.DataFrame:     # the split's rows of `part`, `file` made absolute
@@ -211,6 +218,7 @@ def state(self:Run)->TrainState:
     if not (self/'checkpoint.json').exists(): raise DataError(f"{self.path} has no checkpoint.json: not a run folder that `train` started")
     return TrainState.from_dict(read_json(self/'checkpoint.json'), self/'checkpoint.json')
 
+# %% ../nbs/00a_run.ipynb #2e332363
 @patch
 def save_state(self:Run, st:TrainState):
     "Write `checkpoint.json`"

@@ -42,6 +42,7 @@ def _resnet_weights(arch:str, weights:str|None)->dict:
     if weights: return torch.load(weights, map_location='cpu', weights_only=True)
     return tvm.get_model_weights(arch).IMAGENET1K_V1.get_state_dict(progress=True)  # torch hub cache first, else download
 
+# %% ../nbs/02_train.ipynb #9ba8a839
 def _pretrained(arch, load, pretrained)->tuple:
     "Run `load()`; (True, note) when it worked, (False, note) in 'auto' mode when the weights cannot be had"
     if pretrained == 'no': return False, 'trained from scratch (--pretrained no)'
@@ -74,7 +75,7 @@ def create_model(arch:str='resnet34',     # resnet18/34/50, efficientnet_lite0, 
         elif name == 'tf_efficientnet_lite0': load = lambda: net.load_state_dict(lite0_imagenet_weights())
         else: load = lambda: net.load_state_dict(timm.create_model(name, pretrained=True).state_dict())
         used, note = _pretrained(arch, load, pretrained)
-        stats = ([*net.pretrained_cfg['mean']], [*net.pretrained_cfg['std']])
+        stats = tuple(list(net.pretrained_cfg[k]) for k in ('mean', 'std'))
         net.reset_classifier(0)
         body = TimmBody(net, pretrained=used)
         model = add_head(body, net.num_features, n_out, pool=body.needs_pool, lin_ftrs=[head_width])
@@ -84,6 +85,7 @@ def create_model(arch:str='resnet34',     # resnet18/34/50, efficientnet_lite0, 
 def _recall_of(label:int, name:str)->AccumMetric:
     return AccumMetric(recall_score, dim_argmax=-1, to_np=True, invert_arg=True, name=name, pos_label=label, zero_division=0)
 
+# %% ../nbs/02_train.ipynb #4e23ba98
 def cell_metrics()->list:
     "Accuracy, sensitivity (recall of Parasitized) and specificity (recall of Uninfected), as fastai metrics"
     return [accuracy, _recall_of(0, 'sensitivity'), _recall_of(1, 'specificity')]
@@ -165,6 +167,7 @@ def _read_history(path:Path, n:int)->pd.DataFrame:
     h = pd.read_csv(path, dtype=str)
     return h[(h.epoch != 'epoch') & h.valid_loss.notna()].head(n).reset_index(drop=True)
 
+# %% ../nbs/02_train.ipynb #4207051f
 def finish_run(learn:Learner, run:Run, st:TrainState)->Run:
     "Write history, timing, curves, metrics, weights and exported learner; `config.json` last"
     hist = write_table(_read_history(run/'history.csv', len(st.epochs)).assign(stage=[e['stage'] for e in st.epochs]), run/'history.csv')
@@ -185,6 +188,7 @@ def _load_last(learn:Learner, run:Run, with_opt:bool):
     try: learn.load('last', with_opt=with_opt, weights_only=True)
     except pickle.UnpicklingError as e: raise DataError(f"{run/'last.pth'} holds more than tensors: refused to load it ({str(e).splitlines()[0][:120]})") from None
 
+# %% ../nbs/02_train.ipynb #47ec1050
 def fit_run(run:Run,               # a run folder with split.csv and checkpoint.json
             model:nn.Module,       # the model: fresh, or to be loaded from last.pth
             cbs:list|None=None,    # extra callbacks, e.g. `ShowGraphCallback()` in a notebook

@@ -1,0 +1,8 @@
+"The codebase's shape rules (tools/code_stats.py): every export used right after it, no cfg['...'] reads, no import cycle or upward import, a torch-free predictor."
+import subprocess, sys
+from pathlib import Path
+
+def test_code_stats_rules_hold():
+    r = subprocess.run([sys.executable, Path(__file__).parent.parent/'tools'/'code_stats.py'], capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert 'Cycles: none; upward imports: none' in r.stdout
