@@ -114,6 +114,7 @@ def data(lib, kw):
     print('Image side (px):  ', ', '.join(f'{k} {v}' for k, v in s['image_side_px'].items()), '\n')
     print(f"Split ({kw.get('split', 'patient')}):"); print(s['splits'].to_string(), '\n')
     if len(s['skipped']): print('Skipped files (listed in skipped.csv):'); print(s['skipped'].to_string(), '\n')
+    if len(s['relabelled']): print(f"{len(s['relabelled'])} labels corrected (listed in relabelled.csv)\n")
     print(f"Report: {s['out']/'summary.md'}")
 
 # %% ../nbs/06_cli.ipynb #7fe9c2c6

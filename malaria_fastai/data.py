@@ -18,7 +18,8 @@ from .run import *
 # %% auto #0
 __all__ = ['NLM_URL', 'NLM_PAGE', 'MAX_PIXELS', 'synth_cells', 'class_root', 'safe_extract', 'fastai_data_dir', 'download_cells',
            'find_data', 'inspect_image', 'write_bad_images', 'scan_cells', 'data_summary', 'plot_image_sizes',
-           'split_cells', 'split_summary', 'sample_cells', 'prepare_cells', 'plot_cells', 'data_report']
+           'split_cells', 'split_summary', 'sample_cells', 'prepare_cells', 'read_label_corrections',
+           'apply_label_corrections', 'plot_cells', 'data_report']
 
 # %% ../nbs/00b_data.ipynb #e7500fb7
 NLM_URL = 'https://data.lhncbc.nlm.nih.gov/public/Malaria/cell_images.zip'
@@ -306,6 +307,25 @@ def prepare_cells(data:Path|str|None=None, # data location, as for `find_data`
     cells['split'] = split_cells(cells, split, valid_pct, test_pct, seed)
     return root, cells, skipped
 
+# %% ../nbs/00b_data.ipynb #397a72af
+def read_label_corrections(path:Path|str)->pd.DataFrame:
+    "The `file` and corrected `label` of a label-corrections CSV, checked"
+    try: df = pd.read_csv(path, dtype=str)
+    except (OSError, ValueError) as e: raise DataError(f"{path} is not a readable label-corrections CSV ({str(e)[:200]})") from None
+    if missing := {'file', 'label'} - set(df.columns): raise DataError(f"{path} lacks the column(s) {sorted(missing)}: it needs file and label")
+    if bad := sorted(set(df.label) - set(CLASSES)): raise DataError(f"{path}: unknown label(s) {bad}; use {' or '.join(CLASSES)}")
+    return df[['file', 'label']].drop_duplicates('file', keep='last').reset_index(drop=True)
+
+# %% ../nbs/00b_data.ipynb #4e2a1027
+def apply_label_corrections(cells:pd.DataFrame,       # a split table (`file`, `label`, ...)
+                            corrections:pd.DataFrame, # from `read_label_corrections`
+                           )->tuple:                  # (cells with corrected labels, changed cells: file, from_label, to_label)
+    "`cells` with the corrected labels, and which cells changed"
+    new = cells.file.map(corrections.set_index('file').label).fillna(cells.label)
+    changed = new != cells.label
+    report = pd.DataFrame(dict(file=cells.file[changed], from_label=cells.label[changed], to_label=new[changed])).reset_index(drop=True)
+    return cells.assign(label=new), report
+
 # %% ../nbs/00b_data.ipynb #3c586189
 def plot_cells(files:list,            # image files
                titles:list|None=None, # a caption per cell
@@ -327,7 +347,8 @@ def plot_cells(files:list,            # image files
 def _summary_md(summ:dict, split:str, seed:int)->str:
     "The dataset report in Markdown"
     md = [f"# Dataset report\n\nData: `{summ['root']}`\n", f"{summ['cells']:,} usable cells from {summ['patients']} patients; "
-          f"{summ['skipped'].sum() if 'skipped' in summ else 0} files skipped (see skipped.csv); {summ['unnamed_files']} files with no patient in the name.\n",
+          f"{summ['skipped'].sum() if 'skipped' in summ else 0} files skipped (see skipped.csv); {summ['unnamed_files']} files with no patient in the name; "
+          f"{len(summ.get('relabelled', ()))} labels corrected (see relabelled.csv).\n",
           "## Per class\n", summ['per_class'].to_markdown(), "\n## Cells per patient\n", summ['cells_per_patient'].to_frame('cells').to_markdown(),
           "\n## Image side (px)\n", summ['image_side_px'].to_frame('px').to_markdown(), "\n![image sizes](image_sizes.png)\n",
           f"\n## Split (`{split}`, seed {seed})\n", summ['splits'].to_markdown(), "\n## A sample of cells, as the model reads them\n\n![cells](cells.png)\n"]
@@ -342,13 +363,16 @@ def data_report(data:Path|str|None=None,  # data location, as for `find_data`; N
                 test_pct:float=0.1,       # fraction for the held-out test
                 seed:int=0,               # random seed for the split
                 size:int=64,              # cell size for the sample figure
+                label_corrections:str|None=None, # a label-corrections CSV to apply (see `read_label_corrections`)
                 n_workers:int=2,          # processes for scanning
                 progress:bool=False,      # show progress bars
-               )->dict:                   # summary numbers and tables, plus `root` and `out`
+               )->dict:                   # summary numbers and tables, plus `root`, `out` and `relabelled`
     "Find, scan and split the data; write summary.md, image_sizes.png, cells.png, split.csv and skipped.csv to `out`"
     root, cells, skipped = prepare_cells(data, split, valid_pct, test_pct, seed, n_workers=n_workers, progress=progress)
-    out = Path(out)
-    summ = {**data_summary(cells, skipped), 'root': root, 'out': out, 'splits': split_summary(cells)}
+    out, relabelled = Path(out), pd.DataFrame(columns=['file', 'from_label', 'to_label'])
+    if label_corrections: cells, relabelled = apply_label_corrections(cells, read_label_corrections(label_corrections))
+    summ = {**data_summary(cells, skipped), 'root': root, 'out': out, 'splits': split_summary(cells), 'relabelled': relabelled}
+    if label_corrections: write_table(relabelled, out/'relabelled.csv')
     save_split(cells, out/'split.csv')
     write_table(skipped, out/'skipped.csv')
     save_fig(plot_image_sizes(cells), out/'image_sizes.png')

@@ -17,14 +17,14 @@ from fastai.callback.hook import hook_output
 from fastai.interpret import ClassificationInterpretation
 from .cellio import *
 from .run import *
-from .data import find_data, scan_cells, plot_cells
+from .data import find_data, scan_cells, plot_cells, read_label_corrections, apply_label_corrections
 from .train import cell_metrics
 
 # %% auto #0
-__all__ = ['HOW_TO_READ', 'patient_bootstrap', 'metrics_table', 'threshold_for_sensitivity', 'per_patient', 'plot_confusion',
-           'plot_roc', 'plot_parasitemia', 'gradcam', 'plot_gradcam', 'label_review', 'contact_sheet', 'cells_to_score',
-           'operating_points', 'Scores', 'score_run', 'gradcam_pick', 'write_figures', 'metrics_md', 'report_md',
-           'evaluate']
+__all__ = ['DECISIONS', 'HOW_TO_READ', 'patient_bootstrap', 'metrics_table', 'threshold_for_sensitivity', 'per_patient',
+           'plot_confusion', 'plot_roc', 'plot_parasitemia', 'gradcam', 'plot_gradcam', 'label_review', 'contact_sheet',
+           'label_corrections', 'cells_to_score', 'operating_points', 'Scores', 'score_run', 'gradcam_pick',
+           'write_figures', 'metrics_md', 'report_md', 'evaluate']
 
 # %% ../nbs/03_evaluate.ipynb #0f28948e
 def _boot_metrics(y, prob, threshold)->dict:
@@ -196,19 +196,39 @@ def contact_sheet(review:pd.DataFrame, # from `label_review`
     return plot_cells(review.file.tolist(), [f"given {r.given_label[:5]}.\np(Parasitized) {r.prob_parasitized:.2f}\n{r.patient}"
                                              for r in review.itertuples()], size=128, ncols=6)
 
+# %% ../nbs/03_evaluate.ipynb #87f669fd
+DECISIONS = ('keep', 'relabel', 'unsure')
+
+def label_corrections(review:pd.DataFrame, # from `label_review`: absolute `file`, `given_label`
+                      decisions:dict,      # file -> 'keep', 'relabel' or 'unsure'; files not in it are left out
+                      root:Path|str,       # the data folder that the table's file names are relative to
+                     )->pd.DataFrame:      # file, label (the class the cell should have), decision, given_label
+    "A reviewer's decisions as a label-corrections table: 'relabel' gives the other class, 'keep' and 'unsure' the given one"
+    if bad := sorted(set(decisions.values()) - set(DECISIONS)): raise DataError(f"Unknown decision(s) {bad}: use {', '.join(DECISIONS)}")
+    r, other = review[review.file.isin(list(decisions))], {CLASSES[0]: CLASSES[1], CLASSES[1]: CLASSES[0]}
+    dec, root = r.file.map(decisions), Path(root).resolve()
+    return pd.DataFrame(dict(file=[Path(f).resolve().relative_to(root).as_posix() for f in r.file], label=np.where(dec == 'relabel', r.given_label.map(other), r.given_label),
+                             decision=dec.to_numpy(), given_label=r.given_label.to_numpy()))
+
 # %% ../nbs/03_evaluate.ipynb #1135574e
 def cells_to_score(run:Run,              # a finished run
                    data:str|None=None,   # a labelled folder to score instead of the run's test split
                    n_workers:int=2,      # processes for scanning `data`
+                   label_corrections:str|None=None, # a label-corrections CSV to apply to the scored cells
                   )->tuple:              # (cells with absolute `file`, a description, the default output folder)
-    "The labelled cells to score: the run's held-out test split, or all cells of `data`"
+    "The labelled cells to score: the run's held-out test split, or all cells of `data`; with corrected labels if asked"
     if data:
         root = find_data(data, download=False)
         cells, _ = scan_cells(root, n_workers=n_workers)
-        return cells.assign(file=[str(root/f) for f in cells.file]), f"all {len(cells):,} cells of `{root}`", run/f'eval-{root.name}'
-    cells = run.cells('test')
-    if not len(cells): raise DataError(f"{run.path} has no test cells (trained with test_pct=0): pass --data PATH to score a labelled folder")
-    return cells, f"the run's held-out test split ({len(cells):,} cells)", run.path
+        cells, described, out = cells.assign(file=[str(root/f) for f in cells.file]), f"all {len(cells):,} cells of `{root}`", run/f'eval-{root.name}'
+    else:
+        root, cells = Path(run.config.data).resolve(), run.cells('test')
+        if not len(cells): raise DataError(f"{run.path} has no test cells (trained with test_pct=0): pass --data PATH to score a labelled folder")
+        described, out = f"the run's held-out test split ({len(cells):,} cells)", run.path
+    if not label_corrections: return cells, described, out
+    corr = read_label_corrections(label_corrections)
+    cells, changed = apply_label_corrections(cells, corr.assign(file=[str(root/f) for f in corr.file]))
+    return cells, f"{described}, {len(changed)} labels corrected by `{Path(label_corrections).name}`", out
 
 # %% ../nbs/03_evaluate.ipynb #5f2c1f22
 def operating_points(learn:Learner,                     # the run's learner
@@ -236,11 +256,12 @@ def score_run(run:Path|str|Run,                 # a finished run folder
               target_sensitivity:float|None=None, # also pick the threshold reaching this sensitivity on the validation split
               n_boot:int=1000,                  # bootstrap resamples
               n_workers:int=2,                  # processes for scanning `data`
+              label_corrections:str|None=None,  # score with the labels of this label-corrections CSV
               progress:bool=True,               # progress bars
              )->Scores:
     "Predict the labelled cells with the run's learner; metric tables with intervals at each operating point"
     run = Run(run)
-    cells, described, default_out = cells_to_score(run, data, n_workers)
+    cells, described, default_out = cells_to_score(run, data, n_workers, label_corrections)
     learn = run.learner(n_workers=0)
     if not progress: learn.remove_cbs(learn.progress)
     dl = learn.dls.test_dl(cells, with_labels=True)
@@ -268,7 +289,7 @@ def write_figures(s:Scores, out:Path, patients:pd.DataFrame, review:pd.DataFrame
     save_fig(plot_confusion(s.y, s.prob, t_op), out/'confusion_matrix.png')
     save_fig(plot_roc(s.y, s.prob, s.thresholds), out/'roc.png')
     save_fig(plot_parasitemia(patients), out/'parasitemia.png')
-    ClassificationInterpretation(s.learn, s.dl, s.losses).plot_top_losses(min(9, len(s.cells)), nrows=3)
+    ClassificationInterpretation(s.learn, s.dl, s.losses).plot_top_losses(min(9, len(s.cells)), nrows=3, figsize=(11, 11))  # titles ('actual/predicted / loss / p') fit
     save_fig(plt.gcf(), out/'top_losses.png')
     save_fig(contact_sheet(review), out/'label_review.png')
     save_fig(plot_gradcam(s.learn, gradcam_pick(s), s.run.config.size), out/'gradcam.png')
@@ -316,10 +337,11 @@ def evaluate(run:Path|str|Run,                 # a finished run folder
              n_boot:int=1000,                  # bootstrap resamples for the intervals
              n_review:int=24,                  # cells in the label review
              n_workers:int=2,                  # processes for scanning a `data` folder
+             label_corrections:str|None=None,  # score with the labels of this label-corrections CSV (run it without too, to see the effect)
              progress:bool=True,               # progress bars
             )->dict:                           # what was written to evaluation.json, plus `out`
     "Score a run on unseen patients: metrics with 95% intervals, figures, per-patient parasitemia, label review, report.md"
-    s = score_run(run, data, tta, target_sensitivity, n_boot, n_workers, progress)
+    s = score_run(run, data, tta, target_sensitivity, n_boot, n_workers, label_corrections, progress)
     out, t_op = Path(out or s.default_out), list(s.thresholds.values())[-1]
     patients, review = per_patient(s.y, s.prob, s.cells.patient.to_numpy(), t_op), label_review(s.cells, s.prob, n_review)
     write_table(s.cells[['file', 'label', 'patient']].assign(prob_parasitized=s.prob.round(5)), out/'test_preds.csv')

@@ -91,6 +91,8 @@ class RunConfig:
     seed:int=0                # random seed
     max_cells:int|None=None   # trained on a sample of about this many cells
     weights:str|None=None     # backbone weights file it started from
+    label_corrections:str|None=None # the label-corrections CSV applied after the split
+    relabelled:int=0          # cells whose label it changed (listed in relabelled.csv)
     n_cells:int=0             # cells in split.csv
     skipped_files:int=0       # unreadable files left out
     data_fingerprint:str=''   # hash of the cell file names

@@ -18,7 +18,7 @@ from fastai.vision.all import (Learner, AccumMetric, CancelFitException, TimmBod
                                save_model, set_seed, slide, valley)
 from .cellio import *
 from .run import *
-from .data import prepare_cells
+from .data import prepare_cells, read_label_corrections, apply_label_corrections
 from .loaders import cell_dls
 
 # %% auto #0
@@ -247,22 +247,28 @@ def train(data:str|None=None,       # data location, as for `find_data`: a folde
           head_width:int=256,       # hidden units of the classifier head (fastai's default is 512; 256 keeps the int8 Lite0 under 5 MB)
           monitor:str='valid_loss', # keep each stage's best epoch by valid_loss or accuracy
           patience:int|None=None,   # early stopping: end a stage after this many epochs without a better `monitor`
+          label_corrections:str|None=None, # a label-corrections CSV (file, label) applied on top of the folder labels, after the split
           cbs:list|None=None,       # extra fastai callbacks
           n_workers:int|None=None,  # loader processes; None for fastai's default
           progress:bool=True,       # progress bars
          )->Run:                    # the finished run
     "Train a cell classifier with the two-stage recipe into a new run folder"
     _check_train_args(size, bs, epochs_head, epochs_full, lr, head_width, monitor, max_cells, patience)
+    corrections = read_label_corrections(label_corrections) if label_corrections else None
     root, cells, skipped = prepare_cells(data, split, valid_pct, test_pct, seed, max_cells, progress=progress)
+    cells, relabelled = apply_label_corrections(cells, corrections) if label_corrections else (cells, [])
     model, info = create_model(arch, pretrained, weights, head_width=head_width)
-    print(f"{arch}: {info['note']}")
+    print(f"{arch}: {info['note']}" + (f"; {len(relabelled)} labels corrected by {label_corrections}" if label_corrections else ''))
     run = Run.new(runs, arch, size)
     save_split(cells, run/'split.csv')
+    if label_corrections: write_table(relabelled, run/'relabelled.csv')
     cfg = RunConfig(**info, size=size, bs=bs, epochs_head=epochs_head if info['pretrained'] else 0, epochs_full=epochs_full,
                     lr=lr, lr_head=lr_head if info['pretrained'] else None, div=div, monitor=monitor, patience=patience,
                     split=split, valid_pct=valid_pct, test_pct=test_pct, seed=seed, max_cells=max_cells, weights=weights,
-                    data=str(root), n_cells=len(cells), skipped_files=len(skipped),
-                    data_fingerprint=fingerprint(sorted(cells.file)), split_fingerprint=fingerprint(cells[SPLIT_COLS].values.tolist()),
+                    data=str(root), n_cells=len(cells), skipped_files=len(skipped), relabelled=len(relabelled),
+                    label_corrections=str(Path(label_corrections).resolve()) if label_corrections else None,
+                    data_fingerprint=fingerprint(sorted(cells.file), *([relabelled.values.tolist()] if len(relabelled) else [])),
+                    split_fingerprint=fingerprint(cells[SPLIT_COLS].values.tolist()),
                     versions=dict(torch=torch.__version__, timm=timm.__version__, fastai=__import__('fastai').__version__))
     run.save_state(TrainState(cfg))
     return fit_run(run, model, cbs, n_workers, progress)

@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
-# The whole test suite: set up if needed, run every notebook (nbdev-test), then pytest. Extra arguments go to pytest.
+# The whole test suite: set up if needed, run the library notebooks (nbdev-test), then pytest, which also starts JupyterLab
+# on localhost and runs the tutorials (nbs/tutorials) through the project's kernel on synthetic cells. Extra arguments go to pytest.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash tools/setup.sh
 export MPLBACKEND=Agg
-echo "== nbdev-test (notebooks in nbs/)"
-.venv/bin/nbdev-test --do-print
+echo "== nbdev-test (notebooks in nbs/; the tutorials run in pytest, through a Jupyter kernel)"
+.venv/bin/nbdev-test --do-print --skip-folder-re '^([_.]|tutorials$)'
 echo "== pytest (tests/)"
 exec .venv/bin/python -m pytest "$@"
