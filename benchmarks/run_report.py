@@ -16,14 +16,14 @@ def _onnx_lines(run:Path)->str:
     if not (run/'onnx_parity.json').exists(): return ''
     par = read_json(run/'onnx_parity.json')
     rows = [f"| {k} | {(run/MODEL_FILES[k]).stat().st_size/1e6:.2f} MB | {v['accuracy']:.2%} | {v['agreement_with_pytorch']:.2%} |" for k, v in par.items()]
-    return ("Exported by `tools/run.sh export-onnx RUN --int8`; validation split:\n\n| back end | file | accuracy | label agreement with PyTorch |\n"
+    return ("Exported by `malaria-fastai export-onnx RUN` (or the walkthrough); validation split:\n\n| back end | file | accuracy | label agreement with PyTorch |\n"
             "|---|---:|---:|---:|\n" + '\n'.join(rows) + '\n\n')
 
-def main(run:Run, how:str):
+def main(run:Run, how:str, label:str=''):
     cfg, val, ev = run.config, read_json(run/'metrics.json'), read_json(run/'evaluation.json')
     name, rows = next(iter(ev['metrics'].items()))
     sample = f", a {cfg.max_cells:,}-cell sample" if cfg.max_cells else ''
-    record(f"Run: {cfg.arch}, {cfg.size} px, {cfg.epochs_head}+{cfg.epochs_full} epochs, {cfg.split} split with test patients{sample}",
+    record(f"Run: {cfg.arch}, {cfg.size} px, {cfg.epochs_head}+{cfg.epochs_full} epochs, {cfg.split} split with test patients{sample}{label}",
            f"Run folder made by `{how}`; training: {stages(run)}; validation accuracy {val['accuracy']:.2%} on {val['valid_cells']:,} cells.\n\n"
            f"Test: {ev['scored']}, {ev['patients']} patients never seen in training; {name}:\n\n"
            f"{metrics_md(pd.DataFrame(rows).set_index('metric'))}\n\n"
@@ -33,5 +33,6 @@ def main(run:Run, how:str):
 if __name__ == '__main__':
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument('run', type=Run); p.add_argument('--how', default='MALARIA_DATA=../shared/malaria/cell_images tools/run.sh')
+    p.add_argument('--label', default='', help="appended to the section name, so that a rerun gets its own section")
     a = p.parse_args()
-    main(a.run, a.how)
+    main(a.run, a.how, a.label)
