@@ -249,6 +249,8 @@ class Scores:
     cells:pd.DataFrame; described:str; default_out:Path  # the cells scored, what they are, where results go by default
     y:np.ndarray; prob:np.ndarray; losses:torch.Tensor  # 1 for Parasitized; probability of Parasitized; loss per cell
     thresholds:dict; tables:dict  # name -> threshold; table name -> `metrics_table`
+    @property
+    def t_op(self)->float: return list(self.thresholds.values())[-1]  # the operating point: the last threshold asked for
 
 def score_run(run:Path|str|Run,                 # a finished run folder
               data:str|None=None,               # a labelled folder to score instead of the run's test split
@@ -285,8 +287,7 @@ def gradcam_pick(s:Scores, n_top:int=4, n_conf:int=2)->pd.DataFrame:
 # %% ../nbs/03_evaluate.ipynb #71ed7470
 def write_figures(s:Scores, out:Path, patients:pd.DataFrame, review:pd.DataFrame):
     "Confusion matrix, ROC, parasitemia, top losses, label review and Grad-CAM figures of `s`, into `out`"
-    t_op = list(s.thresholds.values())[-1]
-    save_fig(plot_confusion(s.y, s.prob, t_op), out/'confusion_matrix.png')
+    save_fig(plot_confusion(s.y, s.prob, s.t_op), out/'confusion_matrix.png')
     save_fig(plot_roc(s.y, s.prob, s.thresholds), out/'roc.png')
     save_fig(plot_parasitemia(patients), out/'parasitemia.png')
     ClassificationInterpretation(s.learn, s.dl, s.losses).plot_top_losses(min(9, len(s.cells)), nrows=3, figsize=(11, 11))  # titles ('actual/predicted / loss / p') fit
@@ -314,14 +315,14 @@ HOW_TO_READ = """## How to read this
 # %% ../nbs/03_evaluate.ipynb #f76a6b42
 def report_md(s:Scores, result:dict, patients:pd.DataFrame, review:pd.DataFrame)->str:
     "`report.md` of a scored run: what was scored with what, metrics per operating point, how to read them, figures, tables"
-    cfg, t_op = s.run.config, list(s.thresholds.values())[-1]
+    cfg = s.run.config
     md = [f"# Evaluation of `{s.run.name}`\n", f"Scored: {s.described}, {result['patients']} patients.\n",
           f"Model: `{cfg.arch}`, {cfg.size} px, {cfg.note}; trained {cfg.epochs_head} head + {cfg.epochs_full} full epochs "
           f"(stage-2 rate {cfg.lr:.3g}), split by {cfg.split} (seed {cfg.seed}) on {cfg.n_cells:,} cells of `{cfg.data}`.\n",
           "Thresholds: " + '; '.join(f"**{k}**: {t:.3g}" for k, t in s.thresholds.items()) + ". A cell is called parasitized when its probability is at least the threshold.\n"]
     for k, v in s.tables.items(): md += [f"## Metrics, {k}\n", metrics_md(v), '']
     if 'tta_gain_accuracy' in result: md += [f"Test-time augmentation changes accuracy by {result['tta_gain_accuracy']:+.2%}.\n"]
-    md += [HOW_TO_READ, f"## Confusion matrix (threshold {t_op:.3g})\n\n![confusion matrix](confusion_matrix.png)\n",
+    md += [HOW_TO_READ, f"## Confusion matrix (threshold {s.t_op:.3g})\n\n![confusion matrix](confusion_matrix.png)\n",
            "## ROC curve\n\n![ROC](roc.png)\n", "## Per patient\n\n![parasitemia](parasitemia.png)\n", patients.to_markdown(), '',
            "## Top losses\n\n![top losses](top_losses.png)\n", "## Grad-CAM\n\nTop losses, then confident correct cells of each class.\n\n![Grad-CAM](gradcam.png)\n",
            f"## Label review\n\n{len(review)} confident errors (the model gives the other class at least 90%), highest loss first, "
@@ -342,8 +343,8 @@ def evaluate(run:Path|str|Run,                 # a finished run folder
             )->dict:                           # what was written to evaluation.json, plus `out`
     "Score a run on unseen patients: metrics with 95% intervals, figures, per-patient parasitemia, label review, report.md"
     s = score_run(run, data, tta, target_sensitivity, n_boot, n_workers, label_corrections, progress)
-    out, t_op = Path(out or s.default_out), list(s.thresholds.values())[-1]
-    patients, review = per_patient(s.y, s.prob, s.cells.patient.to_numpy(), t_op), label_review(s.cells, s.prob, n_review)
+    out = Path(out or s.default_out)
+    patients, review = per_patient(s.y, s.prob, s.cells.patient.to_numpy(), s.t_op), label_review(s.cells, s.prob, n_review)
     write_table(s.cells[['file', 'label', 'patient']].assign(prob_parasitized=s.prob.round(5)), out/'test_preds.csv')
     write_table(patients.reset_index(), out/'per_patient.csv'); write_table(review, out/'label_review.csv')
     write_figures(s, out, patients, review)

@@ -135,7 +135,8 @@ def onnx_parity(run:Path|str|Run, # a run folder with model.onnx (and model.int8
         rows, _ = predict_cells(open_model(path), cells.file.tolist(), bs=bs, progress=progress)
         pred = np.array([r['label'] == CLASSES[0] for r in rows])
         base = pred if base is None else base
-        res[name] = dict(cells=len(rows), accuracy=float((pred == y).mean()), agreement_with_pytorch=float((pred == base).mean()),
-                         seconds=round(time.perf_counter() - t, 2), accuracy_diff_points=round(100*float((pred == y).mean() - (base == y).mean()), 3))
+        acc = float((pred == y).mean())
+        res[name] = dict(cells=len(rows), accuracy=acc, agreement_with_pytorch=float((pred == base).mean()), seconds=round(time.perf_counter() - t, 2),
+                         accuracy_diff_points=round(100*(acc - res.get('pytorch', {'accuracy': acc})['accuracy']), 3))
     write_json(res, run/'onnx_parity.json')
     return res

@@ -66,7 +66,7 @@ class OnnxModel:
         if 'size' not in meta: raise DataError(f"{path} has no malaria-fastai preprocessing metadata: export it with `malaria-fastai export-onnx`")
         self.size, self.stats, self.classes = int(meta['size']), json.loads(meta['stats']), json.loads(meta['classes'])
         self.input = self.session.get_inputs()[0].name
-        if self.session.get_outputs()[0].shape[-1] != len(self.classes): raise DataError(f"{path} gives {self.session.get_outputs()[0].shape[-1]} outputs per cell, not one per class {self.classes}")
+        if (n := self.session.get_outputs()[0].shape[-1]) != len(self.classes): raise DataError(f"{path} gives {n} outputs per cell, not one per class {self.classes}")
 
     def __call__(self, x:np.ndarray)->np.ndarray:
         "Probability of Parasitized for each cell of the batch `x`"
