@@ -11,9 +11,10 @@ import torch.nn.functional as F
 import matplotlib.pyplot as plt
 from sklearn.metrics import (accuracy_score, confusion_matrix, f1_score, log_loss, matthews_corrcoef, precision_score,
                              recall_score, roc_auc_score, roc_curve, ConfusionMatrixDisplay, RocCurveDisplay)
-from fastcore.basics import patch
+from fastcore.basics import patch, ifnone
+from scipy.ndimage import binary_dilation, binary_erosion
 from fastai.learner import Learner
-from fastai.callback.hook import hook_output
+from fastai.callback.hook import Hooks, dummy_eval, hook_output
 from fastai.interpret import ClassificationInterpretation
 from .cellio import *
 from .run import *
@@ -22,9 +23,10 @@ from .train import cell_metrics
 
 # %% auto #0
 __all__ = ['DECISIONS', 'HOW_TO_READ', 'patient_bootstrap', 'metrics_table', 'threshold_for_sensitivity', 'per_patient',
-           'plot_confusion', 'plot_roc', 'plot_parasitemia', 'gradcam', 'plot_gradcam', 'label_review', 'contact_sheet',
-           'label_corrections', 'cells_to_score', 'operating_points', 'Scores', 'score_run', 'gradcam_pick',
-           'write_figures', 'metrics_md', 'report_md', 'evaluate']
+           'plot_confusion', 'plot_roc', 'plot_parasitemia', 'cam_layer', 'gradcam', 'plot_gradcam', 'cell_region',
+           'stain_mask', 'peak', 'cam_on_stain', 'label_review', 'contact_sheet', 'label_corrections', 'cells_to_score',
+           'operating_points', 'Scores', 'score_run', 'gradcam_pick', 'write_figures', 'metrics_md', 'report_md',
+           'write_evaluation', 'evaluate']
 
 # %% ../nbs/03_evaluate.ipynb #0f28948e
 def _boot_metrics(y, prob, threshold)->dict:
@@ -142,19 +144,31 @@ def learner(self:Run,
     "A fastai `Learner` for the finished run: `Run.model` with `Run.dls`"
     return Learner(self.dls(n_workers=n_workers), self.model(), metrics=cell_metrics(), path=self.path)
 
+# %% ../nbs/03_evaluate.ipynb #3c1a7e01
+def cam_layer(model:torch.nn.Module, # a fastai body + head model
+              size:int,              # the cell size it takes
+              min_maps:int=8,        # smallest map side to explain from
+             )->torch.nn.Module:
+    "The deepest stage (`nn.Sequential`) of the body whose maps are at least `min_maps` wide; the body if none is"
+    done = []
+    with Hooks([m for m in model[0].modules() if isinstance(m, torch.nn.Sequential)], lambda m, i, o: done.append((m, o.shape[-1]))):
+        dummy_eval(model, (size, size))
+    return next((m for m, w in reversed(done) if w >= min_maps), model[0])
+
 # %% ../nbs/03_evaluate.ipynb #45452c2e
-def gradcam(model:torch.nn.Module, # a fastai body + head model
-            x:torch.Tensor,        # one normalised image, (1, 3, H, W)
-            cls:int,               # class index to explain (0 is Parasitized)
-           )->np.ndarray:          # heat map (H, W) in [0, 1]
-    "Grad-CAM map of class `cls` for `x`, at the output of the model's body"
-    x = x.as_subclass(torch.Tensor)
-    with hook_output(model[0], detach=False) as h:
-        score = model.eval()(x)[0, cls]
+def gradcam(model:torch.nn.Module,      # a fastai body + head model
+            x:torch.Tensor,             # normalised images, (N, 3, H, W)
+            cls:int|torch.Tensor,       # class index to explain (0 is Parasitized), one or one per image
+            layer:torch.nn.Module|None=None, # the layer to explain from; None for `cam_layer`
+           )->np.ndarray:               # heat maps (N, H, W), each in [0, 1]
+    "Grad-CAM maps of class `cls` for the images `x`, from `layer`"
+    x, layer = x.as_subclass(torch.Tensor).detach().requires_grad_(), ifnone(layer, cam_layer(model, x.shape[-1]))
+    with hook_output(layer, detach=False) as h:
+        score = model.eval()(x).gather(1, torch.as_tensor(cls).expand(len(x))[:, None]).sum()
         grad, = torch.autograd.grad(score, h.stored)
     cam = (grad.mean((2, 3), keepdim=True) * h.stored).sum(1, keepdim=True).relu()
-    cam = F.interpolate(cam, size=x.shape[-2:], mode='bilinear', align_corners=False)[0, 0].detach()
-    return (cam/cam.max().clamp_min(1e-8)).numpy()
+    cam = F.interpolate(cam, size=x.shape[-2:], mode='bilinear', align_corners=False)[:, 0].detach()
+    return (cam/cam.amax((1, 2), keepdim=True).clamp_min(1e-8)).numpy()
 
 # %% ../nbs/03_evaluate.ipynb #6d6f6f70
 def plot_gradcam(learn:Learner,     # the run's learner (`Run.learner`)
@@ -163,18 +177,54 @@ def plot_gradcam(learn:Learner,     # the run's learner (`Run.learner`)
                  ncols:int=4,       # images per row
                 ):
     "Each cell beside its Grad-CAM overlay for the predicted class"
-    xb = learn.dls.test_dl(items, with_labels=True, bs=len(items)).one_batch()[0].cpu()
-    rows = -(-len(items)//ncols)
+    xb = learn.dls.test_dl(items, with_labels=True, bs=len(items)).one_batch()[0].cpu().as_subclass(torch.Tensor)
+    with torch.no_grad(): cls = learn.model.eval()(xb).argmax(1)
+    cams, rows = gradcam(learn.model, xb, cls), -(-len(items)//ncols)
     fig, axs = plt.subplots(rows, ncols*2, figsize=(ncols*2*1.6, rows*1.9), squeeze=False)
     for ax in axs.flat: ax.axis('off')
-    for i, (x, r) in enumerate(zip(xb, items.itertuples())):
+    for ax0, ax1, r, cam, c in zip(axs.flat[::2], axs.flat[1::2], items.itertuples(), cams, cls.tolist()):
         img = load_cell(r.file, size)
-        with torch.no_grad(): cls = int(learn.model.eval()(x[None].as_subclass(torch.Tensor)).argmax())
-        ax0, ax1 = axs.flat[2*i], axs.flat[2*i + 1]
         ax0.imshow(img); ax0.set_title(r.caption, fontsize=7)
-        ax1.imshow(img); ax1.imshow(gradcam(learn.model, x[None], cls), cmap='jet', alpha=.45); ax1.set_title(f'Grad-CAM: {CLASSES[cls]}', fontsize=7)
+        ax1.imshow(img); ax1.imshow(cam, cmap='jet', alpha=.45); ax1.set_title(f'Grad-CAM: {CLASSES[c]}', fontsize=7)
     fig.tight_layout()
     return fig
+
+# %% ../nbs/03_evaluate.ipynb #3c1a7e0a
+def cell_region(img:np.ndarray, # a cell crop on black, (H, W, 3) 8-bit RGB
+                rim:int=2,      # pixels of the cell's edge to leave out
+               )->np.ndarray:   # bool (H, W)
+    "The pixels of the cell, less its rim (resizing a crop on black darkens the edge)"
+    return binary_erosion(np.asarray(img).astype(int).sum(-1) > 60, iterations=rim)
+
+# %% ../nbs/03_evaluate.ipynb #3c1a7e04
+def stain_mask(img:np.ndarray,    # a cell crop on black, (H, W, 3) 8-bit RGB
+               dark:float=0.75,   # stained: green below this share of the cell's median green
+              )->np.ndarray:      # bool (H, W)
+    "Dark-purple stained pixels (parasite chromatin) of a cell crop, by a colour threshold"
+    cell, g = cell_region(img), np.asarray(img)[..., 1].astype(float)
+    return cell & (g < dark*np.median(g[cell])) if cell.any() else cell
+
+# %% ../nbs/03_evaluate.ipynb #3c1a7e06
+def peak(cam:np.ndarray)->tuple:
+    "The (row, column) of a map's maximum; the centre of the plateau when it is flat there"
+    return tuple(np.argwhere(cam >= cam.max() - 1e-3).mean(0).round().astype(int))
+
+# %% ../nbs/03_evaluate.ipynb #3c1a7e08
+def cam_on_stain(learn:Learner,      # the run's learner
+                 items:pd.DataFrame,  # cells (`file` absolute, `label`)
+                 size:int,            # the run's cell size
+                 layer:torch.nn.Module|None=None, # the layer to explain from; None for `cam_layer`
+                 near:int=4,          # also count a peak this many pixels from a stained one
+                )->pd.DataFrame:      # file, stained, on_stain, near_stain, chance_near
+    "For each cell: its stained share, whether its *Parasitized* Grad-CAM peak falls on or near stained pixels, and chance"
+    rows = []
+    for xb, _ in learn.dls.test_dl(items, with_labels=True, bs=64):
+        rows += [peak(c) for c in gradcam(learn.model, xb.cpu(), 0, layer)]
+    imgs = [load_cell(f, size) for f in items.file]
+    masks, cells = [stain_mask(i) for i in imgs], [cell_region(i) for i in imgs]
+    nears = [binary_dilation(m, iterations=near) if m.any() else m for m in masks]
+    return pd.DataFrame(dict(file=items.file.to_numpy(), stained=[m.mean() for m in masks], on_stain=[m[p] for m, p in zip(masks, rows)],
+                             near_stain=[n[p] for n, p in zip(nears, rows)], chance_near=[(n & c).sum()/max(c.sum(), 1) for n, c in zip(nears, cells)]))
 
 # %% ../nbs/03_evaluate.ipynb #e5c1d5d6
 def label_review(cells:pd.DataFrame,  # test cells: `file`, `label`, `patient`
@@ -324,12 +374,31 @@ def report_md(s:Scores, result:dict, patients:pd.DataFrame, review:pd.DataFrame)
     if 'tta_gain_accuracy' in result: md += [f"Test-time augmentation changes accuracy by {result['tta_gain_accuracy']:+.2%}.\n"]
     md += [HOW_TO_READ, f"## Confusion matrix (threshold {s.t_op:.3g})\n\n![confusion matrix](confusion_matrix.png)\n",
            "## ROC curve\n\n![ROC](roc.png)\n", "## Per patient\n\n![parasitemia](parasitemia.png)\n", patients.to_markdown(), '',
-           "## Top losses\n\n![top losses](top_losses.png)\n", "## Grad-CAM\n\nTop losses, then confident correct cells of each class.\n\n![Grad-CAM](gradcam.png)\n",
+           "## Top losses\n\n![top losses](top_losses.png)\n", "## Grad-CAM\n\nTop losses, then confident correct cells of each class; maps from the deepest stage of the body with maps at least 8x8 (`cam_layer`).\n\n![Grad-CAM](gradcam.png)\n",
            f"## Label review\n\n{len(review)} confident errors (the model gives the other class at least 90%), highest loss first, "
            "listed in `label_review.csv` for a microscopist to re-check; nothing was relabelled.\n\n![label review](label_review.png)\n"]
     return '\n'.join(md) + '\n'
 
 # %% ../nbs/03_evaluate.ipynb #0902a445
+def write_evaluation(s:Scores,                  # from `score_run`
+                     out:Path|str|None=None,    # output folder; default `s.default_out`
+                     n_review:int=24,           # cells in the label review
+                    )->dict:                    # what was written to evaluation.json, plus `out`
+    "Write the tables, figures, per-patient parasitemia, label review, `evaluation.json` and `report.md` of a scored run"
+    out = Path(out or s.default_out)
+    patients, review = per_patient(s.y, s.prob, s.cells.patient.to_numpy(), s.t_op), label_review(s.cells, s.prob, n_review)
+    write_table(s.cells[['file', 'label', 'patient']].assign(prob_parasitized=s.prob.round(5)), out/'test_preds.csv')
+    write_table(patients.reset_index(), out/'per_patient.csv'); write_table(review, out/'label_review.csv')
+    write_figures(s, out, patients, review)
+    result = dict(run=str(s.run.path), scored=s.described, cells=len(s.cells), patients=int(s.cells.patient.nunique()), thresholds=s.thresholds,
+                  metrics={k: v.reset_index().to_dict('records') for k, v in s.tables.items()})
+    tabs = list(s.tables.values())  # plain tables first, then the TTA ones
+    if len(tabs) > len(s.thresholds): result['tta_gain_accuracy'] = float(tabs[len(s.thresholds)].loc['accuracy', 'value'] - tabs[0].loc['accuracy', 'value'])
+    write_json(result, out/'evaluation.json')
+    with atomic_write(out/'report.md') as tmp: tmp.write_text(report_md(s, result, patients, review))
+    return dict(result, out=out)
+
+# %% ../nbs/03_evaluate.ipynb #0902a446
 def evaluate(run:Path|str|Run,                 # a finished run folder
              data:str|None=None,               # score this labelled folder instead of the run's held-out test split
              tta:bool=False,                   # also score with test-time augmentation, and report the gain
@@ -342,16 +411,4 @@ def evaluate(run:Path|str|Run,                 # a finished run folder
              progress:bool=True,               # progress bars
             )->dict:                           # what was written to evaluation.json, plus `out`
     "Score a run on unseen patients: metrics with 95% intervals, figures, per-patient parasitemia, label review, report.md"
-    s = score_run(run, data, tta, target_sensitivity, n_boot, n_workers, label_corrections, progress)
-    out = Path(out or s.default_out)
-    patients, review = per_patient(s.y, s.prob, s.cells.patient.to_numpy(), s.t_op), label_review(s.cells, s.prob, n_review)
-    write_table(s.cells[['file', 'label', 'patient']].assign(prob_parasitized=s.prob.round(5)), out/'test_preds.csv')
-    write_table(patients.reset_index(), out/'per_patient.csv'); write_table(review, out/'label_review.csv')
-    write_figures(s, out, patients, review)
-    result = dict(run=str(s.run.path), scored=s.described, cells=len(s.cells), patients=int(s.cells.patient.nunique()), thresholds=s.thresholds,
-                  metrics={k: v.reset_index().to_dict('records') for k, v in s.tables.items()})
-    tabs = list(s.tables.values())  # plain tables first, then the TTA ones
-    if tta: result['tta_gain_accuracy'] = float(tabs[len(s.thresholds)].loc['accuracy', 'value'] - tabs[0].loc['accuracy', 'value'])
-    write_json(result, out/'evaluation.json')
-    with atomic_write(out/'report.md') as tmp: tmp.write_text(report_md(s, result, patients, review))
-    return dict(result, out=out)
+    return write_evaluation(score_run(run, data, tta, target_sensitivity, n_boot, n_workers, label_corrections, progress), out, n_review)
