@@ -28,7 +28,7 @@ def main(run:Run, how:str, label:str=''):
            f"Test: {ev['scored']}, {ev['patients']} patients never seen in training; {name}:\n\n"
            f"{metrics_md(pd.DataFrame(rows).set_index('metric'))}\n\n"
            f"{_onnx_lines(run)}"
-           f"Full report: `report.md` in the run folder (a copy without the cell-image figures: docs/example_run/, by `tools/share_report.py`).")
+           f"Full report: `report.md` in the run folder (a copy: docs/example_run/, by `tools/share_report.py`).")
 
 if __name__ == '__main__':
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])

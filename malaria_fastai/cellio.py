@@ -10,8 +10,8 @@ import numpy as np
 from PIL import Image
 
 # %% auto #0
-__all__ = ['CLASSES', 'IMAGE_EXTS', 'DataError', 'patient_id', 'to_rgb8', 'pad_square', 'load_cell', 'cell_array', 'wilson',
-           'atomic_write']
+__all__ = ['CLASSES', 'IMAGE_EXTS', 'MAX_PIXELS', 'MIN_SIDE', 'DataError', 'patient_id', 'to_rgb8', 'pad_square', 'size_problem',
+           'load_cell', 'cell_array', 'wilson', 'atomic_write', 'check_writable']
 
 # %% ../nbs/00_cellio.ipynb #73a2497e
 CLASSES = ('Parasitized', 'Uninfected')  # fastai's CategoryBlock sorts them too: index 0 is Parasitized
@@ -51,12 +51,26 @@ def pad_square(img:Image.Image)->Image.Image:
     sq.paste(img, ((max(w, h)-w)//2, (max(w, h)-h)//2))
     return sq
 
+# %% ../nbs/00_cellio.ipynb #5a1e0c02
+MAX_PIXELS = 4096*4096  # larger images are refused before decoding
+MIN_SIDE = 8            # so are images narrower than this
+
+def size_problem(size:tuple,               # an image's (width, height)
+                 max_pixels:int=MAX_PIXELS, # the most pixels a cell image may have
+                )->str|None:               # why it is no cell crop; None if it may be one
+    "Why an image of `size` cannot be a cell crop"
+    w, h = size
+    if w*h > max_pixels: return f'too large: {w}x{h} px (decompression bomb?)'
+    if min(w, h) < MIN_SIDE: return f'too small: {w}x{h} px (a cell is at least {MIN_SIDE} px a side)'
+
 # %% ../nbs/00_cellio.ipynb #ba496da9
-def load_cell(path:Path|str, # an image file
+def load_cell(path:Path|str, # an image file, or a binary file object
               size:int=64,   # side of the square result, in pixels
              )->Image.Image: # `size` x `size`, 8-bit RGB
-    "Read a cell image: 8-bit RGB, padded to a centred square, resized to `size` pixels"
-    with Image.open(path) as img: return pad_square(to_rgb8(img)).resize((size, size), Image.BILINEAR)
+    "Read a cell image: 8-bit RGB, padded to a centred square, resized to `size` pixels; ValueError if no cell crop could be that size"
+    with Image.open(path) as img:
+        if why := size_problem(img.size): raise ValueError(why)
+        return pad_square(to_rgb8(img)).resize((size, size), Image.BILINEAR)
 
 # %% ../nbs/00_cellio.ipynb #49dad555
 def cell_array(img:Image.Image, # from `load_cell`
@@ -86,6 +100,20 @@ def atomic_write(dest:Path|str, # the file to write
     os.close(fd)
     try:
         yield Path(tmp)
+        umask = os.umask(0); os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)
         os.replace(tmp, dest)
     finally:
         if os.path.exists(tmp): os.unlink(tmp)
+
+# %% ../nbs/00_cellio.ipynb #5a1e0c11
+def check_writable(folder:Path|str, # an output folder; made if it does not exist
+                   flag:str,        # the option that named it, for the message
+                  )->Path:          # `folder`
+    "`folder`, made if need be, after checking a file can be written there; a `DataError` naming `flag` if not"
+    folder = Path(folder)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=folder): pass
+    except OSError as e: raise DataError(f"{flag} {folder}: cannot write there ({e.strerror or e})") from None
+    return folder

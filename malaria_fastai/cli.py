@@ -97,6 +97,10 @@ def main(argv:list|None=None, # arguments after the program name; default `sys.a
         cmd(vars(cmd.parser(f'malaria-fastai {name}').parse_args(_renamed(name, argv[1:]))))
     except DataError as e:
         print(f"malaria-fastai {name}: {e}", file=sys.stderr); return 2
+    except OSError as e:  # a disk that fills up, a file that vanishes mid-run
+        where = f" ({e.filename})" if e.filename else ''
+        print(f"malaria-fastai {name}: {e.strerror or e}{where}; files already written are complete, none is half-written", file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         print(f"malaria-fastai {name}: interrupted; files already written are complete, none is half-written", file=sys.stderr)
         return 130

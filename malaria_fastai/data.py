@@ -4,7 +4,7 @@
 
 # %% ../nbs/00b_data.ipynb #0cc4648e
 from __future__ import annotations
-import os, re, shutil, tempfile, zipfile
+import hashlib, os, re, shutil, tempfile, zipfile
 from pathlib import Path, PurePosixPath
 from urllib.error import URLError
 import numpy as np, pandas as pd
@@ -16,10 +16,10 @@ from .cellio import *
 from .run import *
 
 # %% auto #0
-__all__ = ['NLM_URL', 'NLM_PAGE', 'MAX_PIXELS', 'synth_cells', 'class_root', 'safe_extract', 'fastai_data_dir', 'download_cells',
-           'find_data', 'inspect_image', 'write_bad_images', 'scan_cells', 'data_summary', 'plot_image_sizes',
-           'split_cells', 'split_summary', 'sample_cells', 'prepare_cells', 'read_label_corrections',
-           'apply_label_corrections', 'plot_cells', 'data_report']
+__all__ = ['NLM_URL', 'NLM_PAGE', 'MAX_MEMBERS', 'MAX_BYTES', 'synth_cells', 'class_root', 'safe_extract', 'fastai_data_dir',
+           'file_digest', 'download_cells', 'find_data', 'inspect_image', 'write_bad_images', 'scan_cells',
+           'data_summary', 'plot_image_sizes', 'check_split', 'split_cells', 'split_summary', 'sample_cells',
+           'prepare_cells', 'read_label_corrections', 'apply_label_corrections', 'plot_cells', 'data_report']
 
 # %% ../nbs/00b_data.ipynb #e7500fb7
 NLM_URL = 'https://data.lhncbc.nlm.nih.gov/public/Malaria/cell_images.zip'
@@ -80,18 +80,26 @@ def _unsafe_member(name:str)->bool:
     return p.is_absolute() or '..' in p.parts or re.match(r'^[A-Za-z]:', name) is not None
 
 # %% ../nbs/00b_data.ipynb #defd712e
+MAX_MEMBERS, MAX_BYTES = 200_000, 8*2**30  # the official zip: 27,560 members, 0.35 GB unpacked
+
 def safe_extract(zip_path:Path, # a zip holding the class folders, such as the NLM's `cell_images.zip`
                  dest:Path,     # the folder to create; must not exist yet
+                 max_members:int=MAX_MEMBERS, # refuse a zip with more members
+                 max_bytes:int=MAX_BYTES,     # or one that unpacks to more bytes
                 )->Path:        # `dest`, holding the class folders
-    "Extract the class folders of `zip_path` into `dest`, atomically, refusing unsafe member names"
+    "Extract the class folders of `zip_path` into `dest`, atomically, refusing unsafe member names and zip bombs"
     dest = Path(dest)
     with zipfile.ZipFile(zip_path) as z:
         bad = [m for m in z.namelist() if _unsafe_member(m)]
         if bad: raise DataError(f"Refusing to extract {zip_path}: unsafe member name(s) {bad[:3]}")
+        n, size = len(z.infolist()), sum(i.file_size for i in z.infolist())  # zipfile never unpacks a member past its stated size
+        if n > max_members or size > max_bytes:
+            raise DataError(f"Refusing to extract {zip_path}: {n:,} members, {size/2**30:.1f} GiB unpacked (limits {max_members:,} and {max_bytes/2**30:.0f} GiB)")
         dest.parent.mkdir(parents=True, exist_ok=True)
         tmp = Path(tempfile.mkdtemp(prefix=f'.{dest.name}.partial-', dir=dest.parent))
         try:
             z.extractall(tmp)
+            umask = os.umask(0); os.umask(umask); os.chmod(tmp, 0o777 & ~umask)  # mkdtemp's folder is private
             found = next((p for p in (tmp, tmp/'cell_images', *tmp.iterdir()) if p.is_dir() and _has_classes(p)), None)
             if found is None: raise DataError(f"{zip_path} holds no {' and '.join(c+'/' for c in CLASSES)} folders")
             os.replace(found, dest)
@@ -106,9 +114,19 @@ def fastai_data_dir()->Path:
     cfg = Config(home, 'config.ini', create=dict(data='data', archive='archive', storage='tmp', model='models'))
     return cfg.path('data')
 
+# %% ../nbs/00b_data.ipynb #3e87d4a0
+def file_digest(path:Path,  # any file
+                n:int=12,   # hex digits to keep
+               )->str:
+    "The first `n` hex digits of the SHA-256 of a file's bytes"
+    h = hashlib.sha256()
+    with open(path, 'rb') as f:
+        while chunk := f.read(2**20): h.update(chunk)
+    return h.hexdigest()[:n]
+
 # %% ../nbs/00b_data.ipynb #3e87d491
-def _from_zip(zip_path:Path)->Path:
-    dest = fastai_data_dir()/'cell_images'
+def _from_zip(zip_path:Path, dest:Path|None=None)->Path:
+    dest = dest or fastai_data_dir()/f'cell_images-{file_digest(zip_path)}'
     if _has_classes(dest): return class_root(dest)
     try: return class_root(safe_extract(zip_path, dest))
     except zipfile.BadZipFile as e: raise DataError(f"Not a readable zip file: {zip_path} ({e})") from None
@@ -131,7 +149,7 @@ def download_cells(url:str=NLM_URL, # the official `cell_images.zip`; a `file://
     except (URLError, OSError) as e:
         Path(archive).unlink(missing_ok=True)
         raise DataError(_no_data_msg(f"The download of {url} failed ({e}).")) from None
-    return _from_zip(archive)
+    return _from_zip(archive, fastai_data_dir()/'cell_images')
 
 # %% ../nbs/00b_data.ipynb #7ea649c2
 def find_data(data:Path|str|None=None, # a folder with the class folders, a parent of `cell_images/`, or `cell_images.zip`
@@ -149,8 +167,6 @@ def find_data(data:Path|str|None=None, # a folder with the class folders, a pare
     return download_cells(url or os.getenv('MALARIA_DATA_URL') or NLM_URL)
 
 # %% ../nbs/00b_data.ipynb #15abb663
-MAX_PIXELS = 4096*4096  # cell crops are a few hundred pixels a side
-
 def inspect_image(path:Path,                 # an image file
                   max_pixels:int=MAX_PIXELS, # larger images are refused, as decompression bombs would be
                  )->dict:                    # width, height, mode, and `problem` (None when it decodes cleanly)
@@ -160,8 +176,7 @@ def inspect_image(path:Path,                 # an image file
         if os.path.getsize(path) == 0: return {**res, 'problem': 'empty file (0 bytes)'}
         with Image.open(path) as img:
             res.update(width=img.size[0], height=img.size[1], mode=img.mode)
-            if img.size[0]*img.size[1] > max_pixels:
-                return {**res, 'problem': f'too large: {img.size[0]}x{img.size[1]} px (decompression bomb?)'}
+            if why := size_problem(img.size, max_pixels): return {**res, 'problem': why}
             img.load()
     except Image.DecompressionBombError as e: res['problem'] = f'too large (decompression bomb): {e}'
     except UnidentifiedImageError: res['problem'] = 'not an image PIL can read'
@@ -189,6 +204,18 @@ def write_bad_images(folder:Path, # where to write them
     for name, data in bad.items(): (folder/name).write_bytes(data)
     return {name: name.split('_')[1] for name in bad}
 
+# %% ../nbs/00b_data.ipynb #6bbfb0dc
+def _entries(folder:Path)->list:
+    "The entries of a class folder, sorted; a clear error if it cannot be read"
+    try: return sorted(folder.iterdir())
+    except OSError as e: raise DataError(f"Cannot read the class folder {folder}: {e.strerror or e}") from None
+
+def _why_not_scanned(f:Path, root:Path)->str|None:
+    "Why a class-folder entry is not inspected as an image, or None"
+    if f.is_symlink() and not f.resolve().is_relative_to(root): return 'symlink out of the data folder (not followed)'
+    if f.is_dir(): return 'folder (not scanned)'
+    if not (f.is_file() and f.suffix.lower() in IMAGE_EXTS): return 'not an image file'
+
 # %% ../nbs/00b_data.ipynb #6bbfb0de
 def scan_cells(root:Path,                 # the folder holding the class folders (see `find_data`)
                max_pixels:int=MAX_PIXELS, # larger images are refused
@@ -197,18 +224,16 @@ def scan_cells(root:Path,                 # the folder holding the class folders
               )->tuple:                   # (cells, skipped): two DataFrames
     "Validate every file under the class folders: a table of usable cells and one of skipped files with reasons"
     root = class_root(root)
-    files = [(f, c) for c in CLASSES for f in sorted((root/c).iterdir())]
-    is_img = [f.is_file() and f.suffix.lower() in IMAGE_EXTS for f, _ in files]
-    imgs = [fc for fc, ok in zip(files, is_img) if ok]
+    files = [(f, c) for c in CLASSES for f in _entries(root/c)]
+    why = [_why_not_scanned(f, root) for f, _ in files]
+    imgs = [fc for fc, w in zip(files, why) if w is None]
     info = parallel(inspect_image, [f for f, _ in imgs], max_pixels=max_pixels, n_workers=n_workers, chunksize=256, progress=progress)
     rows = pd.DataFrame([dict(file=f.relative_to(root).as_posix(), label=c, **i) for (f, c), i in zip(imgs, info)],
                         columns=['file', 'label', 'width', 'height', 'mode', 'problem'])
     pid = rows.file.map(patient_id)
     rows.insert(2, 'patient', pid.fillna(rows.file.map(lambda s: Path(s).stem)))
     rows.insert(3, 'named_patient', pid.notna())
-    not_imgs = [dict(file=f.relative_to(root).as_posix(), label=c,
-                     problem='folder (not scanned)' if f.is_dir() else 'not an image file')
-                for (f, c), ok in zip(files, is_img) if not ok]
+    not_imgs = [dict(file=f.relative_to(root).as_posix(), label=c, problem=w) for (f, c), w in zip(files, why) if w]
     skipped = pd.concat([pd.DataFrame(not_imgs, columns=['file', 'label', 'problem']),
                          rows.loc[rows.problem.notna(), ['file', 'label', 'problem']]], ignore_index=True)
     return rows[rows.problem.isna()].drop(columns='problem').reset_index(drop=True), skipped
@@ -250,6 +275,13 @@ def _patient_fold(cells:pd.DataFrame, pct:float, seed:int)->np.ndarray:
     _, idx = next(sgkf.split(cells, cells.label, groups=cells.patient))
     return np.isin(np.arange(len(cells)), idx)
 
+# %% ../nbs/00b_data.ipynb #1ba2632b
+def check_split(split:str, valid_pct:float, test_pct:float):
+    "A `DataError` if the split's kind or fractions cannot work: checked before any data is read"
+    if split not in ('patient', 'random'): raise DataError(f"--split must be 'patient' or 'random' (got {split!r})")
+    if not (0 < valid_pct < 1 and 0 <= test_pct < 1 and valid_pct + test_pct < 1):
+        raise DataError(f"--valid-pct and --test-pct must satisfy 0 < valid, 0 <= test and valid + test < 1 (got {valid_pct} and {test_pct})")
+
 # %% ../nbs/00b_data.ipynb #1ba2632d
 def split_cells(cells:pd.DataFrame, # from `scan_cells` (needs `label` and `patient`)
                 split:str='patient', # 'patient' (grouped and stratified) or 'random' (cell-level, stratified)
@@ -258,9 +290,7 @@ def split_cells(cells:pd.DataFrame, # from `scan_cells` (needs `label` and `pati
                 seed:int=0,          # random seed
                )->pd.Series:         # 'train', 'valid' or 'test' for each cell
     "Assign each cell to train, valid or test, keeping every patient on one side when `split='patient'`"
-    if split not in ('patient', 'random'): raise DataError(f"Unknown split {split!r}: use 'patient' or 'random'")
-    if not (0 < valid_pct < 1 and 0 <= test_pct < 1 and valid_pct + test_pct < 1):
-        raise DataError(f"Split fractions must satisfy 0 < valid_pct, 0 <= test_pct, valid_pct+test_pct < 1 (got {valid_pct}, {test_pct})")
+    check_split(split, valid_pct, test_pct)
     part = pd.Series('train', index=cells.index, name='split')
     rest = cells
     for name, pct in (('test', test_pct), ('valid', valid_pct/(1-test_pct))):
@@ -301,6 +331,7 @@ def prepare_cells(data:Path|str|None=None, # data location, as for `find_data`
                   progress:bool=False,     # progress bar
                  )->tuple:                 # (root, cells with a `split` column, skipped files)
     "Find, scan, optionally sample, and split the cells"
+    check_split(split, valid_pct, test_pct)
     root = find_data(data)
     cells, skipped = scan_cells(root, n_workers=n_workers, progress=progress)
     if max_cells: cells = sample_cells(cells, max_cells, seed)
@@ -368,6 +399,7 @@ def data_report(data:Path|str|None=None,  # data location, as for `find_data`; N
                 progress:bool=False,      # show progress bars
                )->dict:                   # summary numbers and tables, plus `root`, `out` and `relabelled`
     "Find, scan and split the data; write summary.md, image_sizes.png, cells.png, split.csv and skipped.csv to `out`"
+    check_split(split, valid_pct, test_pct); check_writable(out, '--out')
     root, cells, skipped = prepare_cells(data, split, valid_pct, test_pct, seed, n_workers=n_workers, progress=progress)
     out, relabelled = Path(out), pd.DataFrame(columns=['file', 'from_label', 'to_label'])
     if label_corrections: cells, relabelled = apply_label_corrections(cells, read_label_corrections(label_corrections))

@@ -20,6 +20,7 @@ from .cellio import *
 from .run import *
 from .data import find_data, scan_cells, plot_cells, read_label_corrections, apply_label_corrections
 from .train import cell_metrics
+from .loaders import cell_dls
 
 # %% auto #0
 __all__ = ['DECISIONS', 'HOW_TO_READ', 'patient_bootstrap', 'metrics_table', 'threshold_for_sensitivity', 'per_patient',
@@ -139,10 +140,14 @@ def plot_parasitemia(table:pd.DataFrame, # from `per_patient`
 # %% ../nbs/03_evaluate.ipynb #cf65aff9
 @patch
 def learner(self:Run,
-            n_workers:int|None=None, # loader processes; None for fastai's default
+            n_workers:int|None=None,      # loader processes; None for fastai's default
+            cells:pd.DataFrame|None=None, # labelled cells (absolute `file`) to carry the run's transforms when its data folder has moved
            )->Learner:
-    "A fastai `Learner` for the finished run: `Run.model` with `Run.dls`"
-    return Learner(self.dls(n_workers=n_workers), self.model(), metrics=cell_metrics(), path=self.path)
+    "A fastai `Learner` for the finished run: `Run.model` with `Run.dls` (or DataLoaders over `cells`, for their transforms only)"
+    cfg = self.config
+    dls = self.dls(n_workers=n_workers) if cells is None else cell_dls(
+        pd.concat([cells.assign(split=p) for p in ('train', 'valid')]), Path('/'), cfg.size, cfg.bs, num_workers=n_workers, stats=cfg.stats)
+    return Learner(dls, self.model(), metrics=cell_metrics(), path=self.path)
 
 # %% ../nbs/03_evaluate.ipynb #3c1a7e01
 def cam_layer(model:torch.nn.Module, # a fastai body + head model
@@ -312,9 +317,15 @@ def score_run(run:Path|str|Run,                 # a finished run folder
               progress:bool=True,               # progress bars
              )->Scores:
     "Predict the labelled cells with the run's learner; metric tables with intervals at each operating point"
+    if target_sensitivity is not None and not 0 < target_sensitivity <= 1:
+        raise DataError(f"--target-sensitivity must be above 0 and at most 1 (got {target_sensitivity})")
+    if n_boot < 0: raise DataError(f"--n-boot must be at least 0 (got {n_boot})")
     run = Run(run)
     cells, described, default_out = cells_to_score(run, data, n_workers, label_corrections)
-    learn = run.learner(n_workers=0)
+    moved = not Path(run.config.data).is_dir()  # only with `data`: `cells_to_score` needs the run's own folder otherwise
+    if moved and target_sensitivity is not None:
+        raise DataError(f"--target-sensitivity needs the run's validation cells, and its data folder {run.config.data} is not there any more")
+    learn = run.learner(n_workers=0, cells=cells if moved else None)
     if not progress: learn.remove_cbs(learn.progress)
     dl = learn.dls.test_dl(cells, with_labels=True)
     probs, targs, losses = learn.get_preds(dl=dl, with_loss=True)
@@ -411,4 +422,5 @@ def evaluate(run:Path|str|Run,                 # a finished run folder
              progress:bool=True,               # progress bars
             )->dict:                           # what was written to evaluation.json, plus `out`
     "Score a run on unseen patients: metrics with 95% intervals, figures, per-patient parasitemia, label review, report.md"
+    check_writable(out or Run(run).path, '--out')  # before the work, not after
     return write_evaluation(score_run(run, data, tta, target_sensitivity, n_boot, n_workers, label_corrections, progress), out, n_review)

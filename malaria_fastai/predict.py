@@ -13,16 +13,28 @@ from fastprogress.fastprogress import progress_bar
 from .cellio import *
 
 # %% auto #0
-__all__ = ['list_cells', 'slide_key', 'slide_summary', 'OnnxModel', 'TorchModel', 'open_model', 'read_cells', 'predict_cells',
-           'write_csv', 'predict']
+__all__ = ['MAX_MEMBER_BYTES', 'list_cells', 'slide_key', 'slide_summary', 'OnnxModel', 'TorchModel', 'open_model', 'read_cells',
+           'predict_cells', 'write_csv', 'predict']
+
+# %% ../nbs/04_predict.ipynb #2a12ab30
+def _walk(folder:Path)->tuple:
+    "Image files under `folder`, sorted, and the sub-folders not searched, with why"
+    files, skipped = [], []
+    def unreadable(e:OSError): skipped.append(dict(file=e.filename, problem=f'cannot read folder: {e.strerror}'))
+    for d, dirs, names in os.walk(folder, onerror=unreadable):
+        skipped += [dict(file=str(Path(d)/n), problem='symlinked folder (not followed)') for n in dirs if (Path(d)/n).is_symlink()]
+        files += [Path(d)/n for n in names if n.lower().endswith(IMAGE_EXTS)]
+    return sorted(files), skipped
 
 # %% ../nbs/04_predict.ipynb #2a12ab33
 def list_cells(paths:list, # image files, folders (recursive) and zips, in any mix
-              )->list:     # (name, source): source is a Path, or (zip path, member)
-    "Every cell image under `paths`, sorted within each argument"
-    items = []
+              )->tuple:    # (items, skipped): items are (name, source), source a Path or (zip path, member); skipped are dicts (file, problem)
+    "Every cell image under `paths`, sorted within each argument, and the sub-folders that could not be searched"
+    items, skipped = [], []
     for p in map(Path, paths):
-        if p.is_dir(): items += [(str(f), f) for f in sorted(p.rglob('*')) if f.is_file() and f.suffix.lower() in IMAGE_EXTS]
+        if p.is_dir():
+            files, not_searched = _walk(p)
+            items += [(str(f), f) for f in files]; skipped += not_searched
         elif p.is_file() and p.suffix.lower() == '.zip':
             try:
                 with zipfile.ZipFile(p) as z: names = z.namelist()
@@ -30,7 +42,7 @@ def list_cells(paths:list, # image files, folders (recursive) and zips, in any m
             items += [(f'{p}!{m}', (p, m)) for m in sorted(names) if m.lower().endswith(IMAGE_EXTS) and not m.startswith('__MACOSX')]
         elif p.is_file(): items.append((str(p), p))
         else: raise DataError(f"{p} does not exist")
-    return items
+    return items, skipped
 
 # %% ../nbs/04_predict.ipynb #69bf838a
 def slide_key(name:str)->str:
@@ -64,8 +76,12 @@ class OnnxModel:
         except Exception as e: raise DataError(f"{path} is not a readable ONNX model ({str(e).splitlines()[0][:200]})") from None
         meta = self.session.get_modelmeta().custom_metadata_map
         if 'size' not in meta: raise DataError(f"{path} has no malaria-fastai preprocessing metadata: export it with `malaria-fastai export-onnx`")
-        self.size, self.stats, self.classes = int(meta['size']), json.loads(meta['stats']), json.loads(meta['classes'])
-        self.input = self.session.get_inputs()[0].name
+        try: self.size, self.stats, self.classes = int(meta['size']), json.loads(meta['stats']), json.loads(meta['classes'])
+        except (KeyError, ValueError) as e: raise DataError(f"{path} has damaged preprocessing metadata ({type(e).__name__}: {e}): export it again") from None
+        inp = self.session.get_inputs()[0]
+        self.input = inp.name
+        if list(inp.shape[1:]) != [3, self.size, self.size]:
+            raise DataError(f"{path} takes {'x'.join(map(str, inp.shape[1:]))} inputs, not 3x{self.size}x{self.size}: it takes {inp.shape[-1]} px cells, its metadata says {self.size}")
         if (n := self.session.get_outputs()[0].shape[-1]) != len(self.classes): raise DataError(f"{path} gives {n} outputs per cell, not one per class {self.classes}")
 
     def __call__(self, x:np.ndarray)->np.ndarray:
@@ -118,6 +134,12 @@ def open_model(path:Path|str,          # an .onnx file; or a run folder, weights
 
 # %% ../nbs/04_predict.ipynb #3b25a03e
 _UNREADABLE = (OSError, SyntaxError, ValueError, Image.DecompressionBombError, zipfile.BadZipFile)
+MAX_MEMBER_BYTES = 64*2**20  # a zip member larger than this is no cell crop: refused before it is read
+
+def _zip_member(z:zipfile.ZipFile, name:str)->io.BytesIO:
+    "A zip member's bytes, refused (ValueError) if it unpacks to more than `MAX_MEMBER_BYTES`"
+    if (n := z.getinfo(name).file_size) > MAX_MEMBER_BYTES: raise ValueError(f'zip member too large: {n/2**20:,.0f} MiB unpacked')
+    return io.BytesIO(z.read(name))  # zipfile stops at the stated size, so a lying header cannot unpack more
 
 def _read_chunk(chunk:list, size:int, stats:tuple, zips:dict)->list:
     "(name, array or None, problem or None) for each (name, source) of `chunk`"
@@ -125,7 +147,7 @@ def _read_chunk(chunk:list, size:int, stats:tuple, zips:dict)->list:
     for name, src in chunk:
         try:
             if not isinstance(src, Path) and src[0] not in zips: zips[src[0]] = zipfile.ZipFile(src[0])  # opened once per zip
-            f = src if isinstance(src, Path) else io.BytesIO(zips[src[0]].read(src[1]))
+            f = src if isinstance(src, Path) else _zip_member(zips[src[0]], src[1])
             out.append((name, cell_array(load_cell(f, size), stats), None))
         except _UNREADABLE as e: out.append((name, None, str(e).splitlines()[0][:200] or type(e).__name__))
     return out
@@ -158,7 +180,7 @@ def predict_cells(model,                 # a back end from `open_model`, or anyt
                  )->tuple:               # (per-cell rows, skipped files)
     "Probability and label for every readable cell under `paths`, two batches in memory at a time"
     if not 0 <= threshold <= 1: raise DataError(f"--threshold must be between 0 and 1 (got {threshold})")
-    items, rows, skipped, batch = list_cells(paths), [], [], []
+    (items, skipped), rows, batch = list_cells(paths), [], []
     def flush():
         for (name, _), p in zip(batch, model(np.stack([a for _, a in batch]))):
             rows.append(dict(file=name, slide=slide_key(name), prob_parasitized=round(float(p), 5), label=CLASSES[0] if p >= threshold else CLASSES[1]))
@@ -191,6 +213,7 @@ def _check_csv(csv:Path|str, # the output the user asked for
     if dest.suffix.lower() != '.csv' or dest.is_dir(): raise DataError(f"--csv {csv}: the output must be a .csv file")
     for p in (Path(i).resolve() for i in inputs):
         if dest == p or p in dest.parents: raise DataError(f"--csv {csv} would be written over or inside an input ({p}): choose another path")
+    check_writable(dest.parent, '--csv')
 
 # %% ../nbs/04_predict.ipynb #1571502a
 def predict(model:str,                  # a run folder, weights.pth (config.json beside it), .onnx, or model.pkl (with --trust-pickle)

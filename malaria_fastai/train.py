@@ -7,6 +7,7 @@ from __future__ import annotations
 import hashlib, json, pickle, time
 from pathlib import Path
 from urllib.error import URLError
+from urllib.request import urlopen
 import pandas as pd, torch, timm
 import torchvision.models as tvm
 from torch import nn
@@ -18,7 +19,7 @@ from fastai.vision.all import (Learner, AccumMetric, CancelFitException, TimmBod
                                save_model, set_seed, slide, valley)
 from .cellio import *
 from .run import *
-from .data import prepare_cells, read_label_corrections, apply_label_corrections
+from .data import prepare_cells, check_split, read_label_corrections, apply_label_corrections
 from .loaders import cell_dls
 
 # %% auto #0
@@ -41,6 +42,16 @@ def lite0_imagenet_weights()->dict:
 def _resnet_weights(arch:str, weights:str|None)->dict:
     if weights: return torch.load(weights, map_location='cpu', weights_only=True)
     return tvm.get_model_weights(arch).IMAGENET1K_V1.get_state_dict(progress=True)  # torch hub cache first, else download
+
+# %% ../nbs/02_train.ipynb #f27701db
+def _timm_weights(name:str)->dict:
+    "ImageNet weights of a timm model: from the Hugging Face cache, else downloaded; an OSError at once when the hub cannot be reached"
+    from huggingface_hub import try_to_load_from_cache
+    hub = timm.create_model(name).pretrained_cfg.get('hf_hub_id')
+    if not (hub and any(isinstance(try_to_load_from_cache(hub, f), str) for f in ('model.safetensors', 'pytorch_model.bin'))):
+        try: urlopen('https://huggingface.co', timeout=5).close()
+        except OSError as e: raise OSError(f"the Hugging Face hub cannot be reached ({e})") from None
+    return timm.create_model(name, pretrained=True).state_dict()
 
 # %% ../nbs/02_train.ipynb #9ba8a839
 def _pretrained(arch, load, pretrained)->tuple:
@@ -73,7 +84,7 @@ def create_model(arch:str='resnet34',     # resnet18/34/50, efficientnet_lite0, 
         net = timm.create_model(name)
         if weights: load = lambda: net.load_state_dict(torch.load(weights, map_location='cpu', weights_only=True))
         elif name == 'tf_efficientnet_lite0': load = lambda: net.load_state_dict(lite0_imagenet_weights())
-        else: load = lambda: net.load_state_dict(timm.create_model(name, pretrained=True).state_dict())
+        else: load = lambda: net.load_state_dict(_timm_weights(name))
         used, note = _pretrained(arch, load, pretrained)
         stats = tuple(list(net.pretrained_cfg[k]) for k in ('mean', 'std'))
         net.reset_classifier(0)
@@ -216,14 +227,16 @@ def fit_run(run:Run,               # a run folder with split.csv and checkpoint.
     return finish_run(learn, run, st)
 
 # %% ../nbs/02_train.ipynb #252bee85
-def _check_train_args(size, bs, epochs_head, epochs_full, lr, head_width, monitor, max_cells, patience):
+def _check_train_args(size, bs, epochs_head, epochs_full, lr, head_width, monitor, max_cells, patience, weights=None, pretrained='auto'):
     "A `DataError` for the first argument of `train` that cannot work"
     checks = [(size >= 32, f"--size must be at least 32 pixels (got {size})"), (bs >= 1, f"--bs must be at least 1 (got {bs})"),
               (epochs_full >= 1 and epochs_head >= 0, "--epochs-full must be at least 1 and --epochs-head at least 0"),
               (lr is None or lr > 0, f"--lr must be positive (got {lr})"), (head_width >= 1, f"--head-width must be at least 1 (got {head_width})"),
               (monitor in ('valid_loss', 'accuracy'), f"--monitor must be valid_loss or accuracy (got {monitor!r})"),
               (max_cells is None or max_cells >= 1, f"--max-cells must be at least 1 (got {max_cells})"),
-              (patience is None or patience >= 1, f"--patience must be at least 1 (got {patience})")]
+              (patience is None or patience >= 1, f"--patience must be at least 1 (got {patience})"),
+              (pretrained in ('auto', 'yes', 'no'), f"--pretrained must be auto, yes or no (got {pretrained!r})"),
+              (weights is None or Path(weights).is_file(), f"--weights {weights}: no such file")]
     if bad := next((msg for ok, msg in checks if not ok), None): raise DataError(bad)
 
 # %% ../nbs/02_train.ipynb #6418a716
@@ -253,10 +266,12 @@ def train(data:str|None=None,       # data location, as for `find_data`: a folde
           progress:bool=True,       # progress bars
          )->Run:                    # the finished run
     "Train a cell classifier with the two-stage recipe into a new run folder"
-    _check_train_args(size, bs, epochs_head, epochs_full, lr, head_width, monitor, max_cells, patience)
+    _check_train_args(size, bs, epochs_head, epochs_full, lr, head_width, monitor, max_cells, patience, weights, pretrained)
+    check_split(split, valid_pct, test_pct); check_writable(runs, '--runs')  # all before the data is read
     corrections = read_label_corrections(label_corrections) if label_corrections else None
     root, cells, skipped = prepare_cells(data, split, valid_pct, test_pct, seed, max_cells, progress=progress)
     cells, relabelled = apply_label_corrections(cells, corrections) if label_corrections else (cells, [])
+    set_seed(seed, reproducible=True)  # the head's initial weights come from the seed too
     model, info = create_model(arch, pretrained, weights, head_width=head_width)
     print(f"{arch}: {info['note']}" + (f"; {len(relabelled)} labels corrected by {label_corrections}" if label_corrections else ''))
     run = Run.new(runs, arch, size)
@@ -299,6 +314,7 @@ def resume(run:Path|str|Run,       # an interrupted run folder
     hist = _read_history(run/'history.csv', len(st.epochs)) if (run/'history.csv').exists() else pd.DataFrame()
     write_table(hist, run/'history.csv')  # drop epochs logged after the last checkpoint
     has_last = (run/'last.pth').exists()  # else it stopped in its first epoch: start again from the original weights
+    set_seed(cfg.seed, reproducible=True)
     model, _ = create_model(cfg.arch, 'no' if has_last or not cfg.pretrained else 'yes', cfg.weights, head_width=cfg.head_width)
     print(f"Resuming {run.path}: stages done {st.done or 'none'}; {st.stage or 'next stage'} at epoch {st.epochs_done}")
     return fit_run(run, model, cbs, n_workers, progress)

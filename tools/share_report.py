@@ -1,28 +1,28 @@
-"""Copy a run's report into a folder that can be committed: text, tables and the figures that show no cell images.
+"""Copy a run's report into a folder that can be committed (such as docs/example_run/): text, tables and figures, machine paths removed.
 
-The NIH cell images may not be redistributed with this project, so the figures made of cell crops (top losses,
-Grad-CAM, label review) stay in the run folder; their links in the copied report say how to make them.
+The figures made of cell crops (top losses, Grad-CAM, label review) show a few dozen NIH/NLM malaria cell images each; the
+copied report credits them. The data files themselves are never copied.
 Usage: python tools/share_report.py RUN DEST
 """
-import argparse, re, shutil
+import argparse, json, shutil
 from pathlib import Path
 
-COPIED = ['evaluation.json', 'per_patient.csv', 'config.json', 'metrics.json', 'history.csv', 'timing.csv',
-          'confusion_matrix.png', 'roc.png', 'parasitemia.png', 'learning_curves.png', 'lr_find.png']
-CELL_FIGURES = ['top_losses.png', 'gradcam.png', 'label_review.png']
+TEXT = ['report.md', 'evaluation.json', 'per_patient.csv', 'config.json', 'metrics.json', 'history.csv', 'timing.csv']
+FIGURES = ['confusion_matrix.png', 'roc.png', 'parasitemia.png', 'learning_curves.png', 'lr_find.png', 'top_losses.png', 'gradcam.png', 'label_review.png']
+CREDIT = ("*Cell images in the figures: NIH/NLM malaria cell-image set (Rajaraman et al. 2018, PeerJ 6:e4568), "
+          "a few dozen crops per figure. Folder names are shortened to their last part.*\n\n")
 
 def share_report(run:Path, dest:Path):
-    "Copy the shareable files of `run` to `dest`; replace links to cell-image figures with a note"
-    missing = [f for f in ['report.md', *COPIED] if not (run/f).exists()]
+    "Copy the report, tables and figures of `run` to `dest`, with the run and data folders named by their last part only"
+    missing = [f for f in TEXT + FIGURES if not (run/f).exists()]
     if missing: raise SystemExit(f"{run} lacks {', '.join(missing)}: is it an evaluated run folder?")
+    data = Path(json.loads((run/'config.json').read_text())['data'])
     dest.mkdir(parents=True, exist_ok=True)
-    for f in COPIED: shutil.copyfile(run/f, dest/f)
-    report = (run/'report.md').read_text()
-    for f in CELL_FIGURES:
-        note = f"*(`{f}` shows NIH cell images, which this repository does not redistribute: `malaria-fastai evaluate RUN` writes it.)*"
-        report = re.sub(rf"!\[[^\]]*\]\({re.escape(f)}\)", lambda _: note, report)
-    (dest/'report.md').write_text(report)
-    print(f"{run} -> {dest}: report.md and {len(COPIED)} files")
+    for f in FIGURES: shutil.copyfile(run/f, dest/f)
+    for f in TEXT:
+        text = (run/f).read_text().replace(str(run.resolve()), run.name).replace(str(data), data.name)
+        (dest/f).write_text(CREDIT + text if f == 'report.md' else text)
+    print(f"{run} -> {dest}: {len(TEXT)} text files and {len(FIGURES)} figures")
 
 if __name__ == '__main__':
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])

@@ -1,0 +1,182 @@
+"""Hostile and careless input through the command line (issue #15): each case gets a clear refusal or a skip-with-report naming the
+path, never a traceback, never a write over an input. docs/failures.md lists every case with its outcome."""
+import json, os, shutil, zipfile
+from pathlib import Path
+import pytest, torch
+from PIL import Image
+from malaria_fastai.cli import main
+from malaria_fastai.data import _png_bomb, synth_cells
+from malaria_fastai.train import train
+from conftest import snapshot
+
+def cli(capsys, *argv)->tuple:
+    "Run `malaria-fastai ARGV` in this process: (exit status, stdout, stderr)"
+    rc = main([str(a) for a in argv])
+    out, err = capsys.readouterr()
+    assert 'Traceback' not in out + err
+    return rc, out, err
+
+@pytest.fixture(scope='module')
+def tiny(synth_master, tmp_path_factory):
+    "A seconds-long finished run (ResNet-18 from scratch at 32 px) with an fp32 ONNX export"
+    from malaria_fastai.export import export_fp32
+    run = train(synth_master, tmp_path_factory.mktemp('runs'), arch='resnet18', size=32, bs=16, epochs_full=1, pretrained='no',
+                test_pct=0.25, n_workers=0, progress=False)
+    export_fp32(run)
+    return run
+
+def copy_run(run, dest:Path)->Path:
+    "A copy of a run folder that a test may damage"
+    return Path(shutil.copytree(run, dest/run.name))
+
+# --- 5 and 10: arguments are checked before any data is read, and no run folder is started
+@pytest.mark.parametrize('args, msg', [
+    (['--max-cells', '0'], '--max-cells must be at least 1'), (['--max-cells', '-5'], '--max-cells must be at least 1'),
+    (['--lr', '-1'], '--lr must be positive'), (['--bs', '0'], '--bs must be at least 1'), (['--bs', '-1'], '--bs must be at least 1'),
+    (['--head-width', '0'], '--head-width must be at least 1'), (['--weights', 'missing.pth'], 'missing.pth'),
+    (['--valid-pct', '1.5'], '--valid-pct'), (['--split', 'cells'], '--split')])
+def test_bad_training_arguments_are_refused_before_any_work(args, msg, tmp_path, capsys):
+    rc, out, err = cli(capsys, 'train', '--data', tmp_path/'no data here', '--runs', tmp_path/'runs', *args)
+    assert rc == 2 and msg in err and not (tmp_path/'runs').exists()
+
+def test_too_few_patients_is_a_clear_error(tmp_path, capsys):
+    few = synth_cells(tmp_path/'cell_images', n_patients=1, cells=4)
+    rc, out, err = cli(capsys, 'data', '--data', few, '--out', tmp_path/'report')
+    assert rc == 2 and 'patients' in err
+
+def test_unreadable_class_folder_is_a_clear_error(synth, tmp_path, capsys, monkeypatch):
+    real = Path.iterdir
+    def iterdir(self):
+        if self.name == 'Uninfected': raise PermissionError(13, 'Permission denied', str(self))
+        return real(self)
+    monkeypatch.setattr(Path, 'iterdir', iterdir)  # root reads any folder, so the denial is simulated
+    rc, out, err = cli(capsys, 'data', '--data', synth, '--out', tmp_path/'report')
+    assert rc == 2 and 'Cannot read the class folder' in err and 'Uninfected' in err
+
+@pytest.mark.parametrize('command', ['data', 'predict', 'evaluate'])
+def test_output_that_cannot_be_written_is_refused_first(command, tiny, synth, tmp_path, capsys):
+    blocker = tmp_path/'a file'; blocker.write_text('not a folder')
+    argv = {'data': ['data', '--data', synth, '--out', blocker/'report'],
+            'predict': ['predict', tiny/'model.onnx', synth, '--csv', blocker/'cells.csv'],
+            'evaluate': ['evaluate', tiny, '--out', blocker/'eval']}[command]
+    rc, out, err = cli(capsys, *argv)
+    assert rc == 2 and 'cannot write there' in err and blocker.read_text() == 'not a folder'
+
+def test_target_sensitivity_out_of_range_is_refused(tiny, capsys):
+    for t in ('0', '1.5'):
+        rc, out, err = cli(capsys, 'evaluate', tiny, '--target-sensitivity', t)
+        assert rc == 2 and '--target-sensitivity must be above 0 and at most 1' in err
+
+# --- 1 and 2: nothing overwritten, no untrusted code run
+def test_predict_never_writes_over_an_input(tiny, synth, capsys):
+    img = next((synth/'Parasitized').iterdir())
+    before = snapshot(synth)
+    for dest in (img, tiny/'model.onnx', synth/'cells.csv'):
+        rc, out, err = cli(capsys, 'predict', tiny/'model.onnx', synth, '--csv', dest)
+        assert rc == 2 and ('over or inside an input' in err or 'must be a .csv file' in err)
+    assert snapshot(synth) == before
+
+def test_resume_refuses_a_checkpoint_that_runs_code(tiny, tmp_path, capsys):
+    run = copy_run(tiny, tmp_path)
+    (run/'config.json').unlink()
+    (run/'checkpoint.json').write_text(json.dumps({**json.loads((tiny/'config.json').read_text()), 'stage': 'full', 'epochs_done': 0}))
+    class Evil:
+        def __reduce__(self): return (os.system, (f'touch {tmp_path/"pwned"}',))
+    torch.save({'model': Evil()}, run/'last.pth')
+    rc, out, err = cli(capsys, 'train', '--resume', run)
+    assert rc == 2 and not (tmp_path/'pwned').exists()
+
+def test_pickled_model_needs_trust_pickle(tiny, synth, tmp_path, capsys):
+    run = copy_run(tiny, tmp_path)
+    (run/'weights.pth').unlink()
+    rc, out, err = cli(capsys, 'predict', run/'model.pkl', synth, '--csv', tmp_path/'cells.csv')
+    assert rc == 2 and '--trust-pickle' in err
+
+# --- 3: a zip is never mistaken for another one extracted before
+def test_another_zip_is_not_mistaken_for_the_first(synth, tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv('FASTAI_HOME', str(tmp_path/'fastai'))
+    def zipped(name, n_patients):
+        folder = synth_cells(tmp_path/name/'cell_images', n_patients=n_patients, cells=4)
+        with zipfile.ZipFile(tmp_path/f'{name}.zip', 'w') as z:
+            for f in sorted(folder.rglob('*.png')): z.write(f, f'cell_images/{f.relative_to(folder)}')
+        return tmp_path/f'{name}.zip'
+    counts = []
+    for name, n in (('small', 3), ('large', 5)):
+        rc, out, err = cli(capsys, 'data', '--data', zipped(name, n), '--out', tmp_path/f'report-{name}')
+        assert rc == 0
+        counts.append(len((tmp_path/f'report-{name}'/'split.csv').read_text().splitlines()) - 1)
+    assert counts == [3*4*3, 5*4*3]
+
+# --- 4 and 6: every path that is not read is reported
+def test_predict_reports_symlinked_folders(tiny, synth, tmp_path, capsys):
+    (synth/'elsewhere').symlink_to(synth/'Parasitized')
+    rc, out, err = cli(capsys, 'predict', tiny/'model.onnx', synth, '--csv', tmp_path/'cells.csv')
+    assert rc == 0 and 'symlinked folder (not followed)' in out and 'elsewhere' in out
+
+def test_data_reports_symlinks_out_of_the_folder(synth, tmp_path, capsys):
+    outside = tmp_path/'outside.png'; shutil.copy(next((synth/'Uninfected').iterdir()), outside)
+    (synth/'Uninfected'/'C260ThinF_link_cell_1.png').symlink_to(outside)
+    rc, out, err = cli(capsys, 'data', '--data', synth, '--out', tmp_path/'report')
+    assert rc == 0 and 'symlink out of the data folder' in (tmp_path/'report'/'skipped.csv').read_text()
+
+# --- 5 and 9: images that are no cell crops, and resource bombs
+def test_tiny_huge_and_oversized_zip_members_are_skipped_and_named(tiny, synth, tmp_path, capsys):
+    Image.new('RGB', (1, 1)).save(synth/'Uninfected'/'C261ThinF_tiny_cell_1.png')
+    (synth/'Uninfected'/'C261ThinF_huge_cell_2.png').write_bytes(_png_bomb(13000, 13000))
+    with zipfile.ZipFile(tmp_path/'bomb.zip', 'w', zipfile.ZIP_DEFLATED) as z: z.writestr('slide/C262ThinF_bomb_cell_1.png', b'\0'*(65*2**20))
+    rc, out, err = cli(capsys, 'predict', tiny/'model.onnx', synth, tmp_path/'bomb.zip', '--csv', tmp_path/'cells.csv')
+    assert rc == 0 and 'too small: 1x1 px' in out and 'too large: 13000x13000 px' in out and 'zip member too large' in out
+
+# --- 10: damaged models and run folders
+def onnx_variant(tiny, tmp_path, **meta)->Path:
+    "A copy of the run's model.onnx with some metadata values replaced"
+    import onnx
+    m = onnx.load(str(tiny/'model.onnx'))
+    for p in m.metadata_props:
+        if p.key in meta: p.value = meta[p.key]
+    onnx.save(m, str(tmp_path/'variant.onnx'))
+    return tmp_path/'variant.onnx'
+
+@pytest.mark.parametrize('meta, msg', [(dict(stats='not json'), 'metadata'), (dict(size='64'), 'takes 32 px cells, its metadata says 64'),
+                                       (dict(classes='["Parasitized"]'), 'outputs per cell')])
+def test_damaged_onnx_models_are_refused(meta, msg, tiny, synth, tmp_path, capsys):
+    rc, out, err = cli(capsys, 'predict', onnx_variant(tiny, tmp_path, **meta), synth, '--csv', tmp_path/'cells.csv')
+    assert rc == 2 and msg in err and not (tmp_path/'cells.csv').exists()
+
+def test_damaged_run_folders_are_refused(tiny, synth, tmp_path, capsys):
+    bad_keys = copy_run(tiny, tmp_path/'keys')
+    torch.save({'not': torch.zeros(1)}, bad_keys/'weights.pth')
+    bad_config = copy_run(tiny, tmp_path/'config')
+    (bad_config/'config.json').write_text('{"arch": "resnet18", "size": "big"')
+    no_weights = copy_run(tiny, tmp_path/'weights')
+    (no_weights/'weights.pth').unlink()
+    for argv, msg in ((['predict', bad_keys, synth, '--csv', tmp_path/'a.csv'], 'does not hold the weights'),
+                      (['evaluate', bad_config], 'config.json'), (['export-onnx', no_weights], 'weights.pth')):
+        rc, out, err = cli(capsys, *argv)
+        assert rc == 2 and msg in err, (argv, err)
+
+def test_evaluate_with_data_when_the_training_data_moved(tiny, synth_master, tmp_path, capsys):
+    run = copy_run(tiny, tmp_path)
+    cfg = json.loads((run/'config.json').read_text())
+    (run/'config.json').write_text(json.dumps({**cfg, 'data': str(tmp_path/'moved away')}))
+    rc, out, err = cli(capsys, 'evaluate', run, '--data', synth_master, '--n-boot', '20')
+    assert rc == 0 and (run/f'eval-{synth_master.name}'/'report.md').exists()
+    rc, out, err = cli(capsys, 'evaluate', run, '--data', synth_master, '--target-sensitivity', '0.9')
+    assert rc == 2 and 'validation cells' in err
+
+def test_export_leaves_no_intermediate_file(tiny, tmp_path, capsys):
+    run = copy_run(tiny, tmp_path)
+    rc, out, err = cli(capsys, 'export-onnx', run)
+    assert rc == 0 and {p.name for p in run.glob('*.onnx')} == {'model.onnx', 'model.int8.onnx'}
+
+# --- 7: a seeded CPU run repeats its numbers
+def test_seeded_runs_repeat_their_numbers(synth_master, tmp_path, capsys):
+    import pandas as pd
+    hist = []
+    for i in range(2):
+        rc, out, err = cli(capsys, 'train', '--data', synth_master, '--runs', tmp_path/f'runs{i}', '--arch', 'resnet18', '--pretrained', 'no',
+                           '--size', '32', '--bs', '16', '--epochs-full', '2', '--seed', '3', '--no-evaluate')
+        assert rc == 0, err
+        hist.append(pd.read_csv(next((tmp_path/f'runs{i}').iterdir())/'history.csv'))
+    cols = ['train_loss', 'valid_loss', 'accuracy']
+    assert (hist[0][cols].to_numpy() == hist[1][cols].to_numpy()).all(), (hist[0][cols], hist[1][cols])
