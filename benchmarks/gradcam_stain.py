@@ -13,7 +13,7 @@ import matplotlib.pyplot as plt
 from fastai.callback.hook import dummy_eval, hook_output
 from malaria_fastai.cellio import load_cell
 from malaria_fastai.evaluate import cam_layer, cam_on_stain, gradcam, stain_mask
-from malaria_fastai.run import Run, save_fig
+from malaria_fastai.run import Run, read_json, save_fig
 from record import record
 
 def layer_name(model, layer, size:int)->str:
@@ -50,11 +50,12 @@ def main(run:Run, figure_path:str|None=None, near:int=4):
         rows.append(f"| {k} | {s.on_stain.mean():.1%} | {s.near_stain.mean():.1%} | {s.chance_near.mean():.1%} |")
     n_stained = int((h.stained > 0).sum())
     if figure_path: save_fig(figure(learn, cells.sample(8, random_state=0), size, layers), figure_path)
-    record(f"Grad-CAM on stained parasite pixels: {run.config.arch}, {size} px",
+    record(f"Grad-CAM on stained parasite pixels: {run.config.arch}, {size} px, run {run.name}",
            f"Parasitized cells of the run's held-out test patients: {len(cells):,}; {n_stained:,} have stained pixels by `stain_mask`'s colour "
            f"threshold (the rest are left out). The peak of each cell's Grad-CAM map for Parasitized, from each layer:\n\n"
            f"| layer | peak on a stained pixel | peak within {near} px of one | chance within {near} px (share of the cell) |\n|---|---:|---:|---:|\n"
-           + '\n'.join(rows) + "\n\nChance is where a peak placed at random in the cell would land. Run folder: the README main command's configuration.")
+           + '\n'.join(rows) + f"\n\nChance is where a peak placed at random in the cell would land. The run: the README main command's configuration, "
+           f"validation accuracy {read_json(run/'metrics.json')['accuracy']:.2%}.")
 
 if __name__ == '__main__':
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])

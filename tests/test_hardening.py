@@ -79,7 +79,7 @@ def test_predict_never_writes_over_an_input(tiny, synth, capsys):
 def test_resume_refuses_a_checkpoint_that_runs_code(tiny, tmp_path, capsys):
     run = copy_run(tiny, tmp_path)
     (run/'config.json').unlink()
-    (run/'checkpoint.json').write_text(json.dumps({**json.loads((tiny/'config.json').read_text()), 'stage': 'full', 'epochs_done': 0}))
+    (run/'checkpoint.json').write_text(json.dumps(dict(config=json.loads((tiny/'config.json').read_text()), stage='full', epochs_done=1, epochs=[dict(stage='full', seconds=1.0)])))
     class Evil:
         def __reduce__(self): return (os.system, (f'touch {tmp_path/"pwned"}',))
     torch.save({'model': Evil()}, run/'last.pth')
