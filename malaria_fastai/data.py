@@ -57,6 +57,12 @@ def synth_cells(dest:Path,           # folder to create, holding `Parasitized/` 
 # %% ../nbs/00b_data.ipynb #d46992de
 def _has_classes(p:Path)->bool: return all((p/c).is_dir() for c in CLASSES)
 
+# %% ../nbs/00b_data.ipynb #15324850
+def _entries(folder:Path)->list:
+    "The entries of a class folder, sorted; a clear error if it cannot be read"
+    try: return sorted(folder.iterdir())
+    except OSError as e: raise DataError(f"Cannot read the class folder {folder}: {e.strerror or e}") from None
+
 # %% ../nbs/00b_data.ipynb #15324860
 def class_root(path:Path, # a folder holding `Parasitized/` and `Uninfected/`, or a parent of `cell_images/`
               )->Path:    # the folder holding the class folders, absolute
@@ -70,7 +76,7 @@ def class_root(path:Path, # a folder holding `Parasitized/` and `Uninfected/`, o
         raise DataError(f"Class folder missing: {', '.join(missing)}. Expected {path} to hold both "
                         f"{' and '.join(c+'/' for c in CLASSES)} (or a cell_images/ folder that does); found: {seen or 'no folders'}.")
     for c in CLASSES:
-        if not any(f.suffix.lower() in IMAGE_EXTS for f in (root/c).iterdir()):
+        if not any(f.suffix.lower() in IMAGE_EXTS for f in _entries(root/c)):
             raise DataError(f"Class folder has no images: {root/c}")
     return root
 
@@ -205,11 +211,6 @@ def write_bad_images(folder:Path, # where to write them
     return {name: name.split('_')[1] for name in bad}
 
 # %% ../nbs/00b_data.ipynb #6bbfb0dc
-def _entries(folder:Path)->list:
-    "The entries of a class folder, sorted; a clear error if it cannot be read"
-    try: return sorted(folder.iterdir())
-    except OSError as e: raise DataError(f"Cannot read the class folder {folder}: {e.strerror or e}") from None
-
 def _why_not_scanned(f:Path, root:Path)->str|None:
     "Why a class-folder entry is not inspected as an image, or None"
     if f.is_symlink() and not f.resolve().is_relative_to(root): return 'symlink out of the data folder (not followed)'

@@ -102,8 +102,8 @@ def test_another_zip_is_not_mistaken_for_the_first(synth, tmp_path, capsys, monk
         return tmp_path/f'{name}.zip'
     counts = []
     for name, n in (('small', 3), ('large', 5)):
-        rc, out, err = cli(capsys, 'data', '--data', zipped(name, n), '--out', tmp_path/f'report-{name}')
-        assert rc == 0
+        rc, out, err = cli(capsys, 'data', '--data', zipped(name, n), '--out', tmp_path/f'report-{name}', '--test-pct', '0', '--valid-pct', '0.5')
+        assert rc == 0, err
         counts.append(len((tmp_path/f'report-{name}'/'split.csv').read_text().splitlines()) - 1)
     assert counts == [3*4*3, 5*4*3]
 
