@@ -107,13 +107,14 @@ def atomic_write(dest:Path|str, # the file to write
         if os.path.exists(tmp): os.unlink(tmp)
 
 # %% ../nbs/00_cellio.ipynb #5a1e0c11
-def check_writable(folder:Path|str, # an output folder; made if it does not exist
+def check_writable(folder:Path|str, # an output folder, which need not exist yet
                    flag:str,        # the option that named it, for the message
-                  )->Path:          # `folder`
-    "`folder`, made if need be, after checking a file can be written there; a `DataError` naming `flag` if not"
-    folder = Path(folder)
+                  )->Path:          # `folder`, untouched
+    "A `DataError` naming `flag` unless `folder`, or the nearest folder above it that exists, takes a new file"
+    folder = Path(folder).absolute()
+    there = next(p for p in (folder, *folder.parents) if p.exists())  # nothing is made: a failed command leaves no folder
     try:
-        folder.mkdir(parents=True, exist_ok=True)
-        with tempfile.TemporaryFile(dir=folder): pass
+        if not there.is_dir(): raise NotADirectoryError(20, 'Not a directory', str(there))
+        with tempfile.TemporaryFile(dir=there): pass
     except OSError as e: raise DataError(f"{flag} {folder}: cannot write there ({e.strerror or e})") from None
     return folder
