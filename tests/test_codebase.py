@@ -6,3 +6,7 @@ def test_code_stats_rules_hold():
     r = subprocess.run([sys.executable, Path(__file__).parent.parent/'tools'/'code_stats.py'], capture_output=True, text=True, timeout=300)
     assert r.returncode == 0, r.stdout + r.stderr
     assert 'Cycles: none; upward imports: none' in r.stdout
+
+def test_saved_outputs_show_no_machine_path_progress_bar_or_warning():
+    r = subprocess.run([sys.executable, Path(__file__).parent.parent/'tools'/'outputs.py', 'check'], capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0, r.stdout + r.stderr
