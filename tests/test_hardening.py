@@ -127,6 +127,16 @@ def test_tiny_huge_and_oversized_zip_members_are_skipped_and_named(tiny, synth, 
     rc, out, err = cli(capsys, 'predict', tiny/'model.onnx', synth, tmp_path/'bomb.zip', '--csv', tmp_path/'cells.csv')
     assert rc == 0 and 'too small: 1x1 px' in out and 'too large: 13000x13000 px' in out and 'zip member too large' in out
 
+def test_predict_opens_a_zip_once_not_once_per_member(tiny, synth, tmp_path, capsys, monkeypatch):
+    import malaria_fastai.predict as mp
+    with zipfile.ZipFile(tmp_path/'cells.zip', 'w') as z:
+        for f in sorted(synth.rglob('*.png')): z.write(f, f.relative_to(synth))
+    opened, ZipFile = [], zipfile.ZipFile
+    def counting(*args, **kwargs): opened.append(args[0]); return ZipFile(*args, **kwargs)
+    monkeypatch.setattr(mp.zipfile, 'ZipFile', counting)
+    rc, out, err = cli(capsys, 'predict', tiny/'model.onnx', tmp_path/'cells.zip', '--csv', tmp_path/'cells.csv')
+    assert rc == 0 and len(opened) == 2  # once to list the members, once to read them all [8]
+
 # --- 10: damaged models and run folders
 def onnx_variant(tiny, tmp_path, **meta)->Path:
     "A copy of the run's model.onnx with some metadata values replaced"
