@@ -33,6 +33,6 @@ def test_tutorial_runs_through_the_kernel(name, monkeypatch):
     for k in ('WALKTHROUGH_DATA', 'REVIEW_RUN'): monkeypatch.delenv(k, raising=False)  # the small synthetic run
     monkeypatch.setenv('MPLBACKEND', 'module://matplotlib_inline.backend_inline')
     nb = nbformat.read(TUTORIALS/f'{name}.ipynb', as_version=4)
-    NotebookClient(nb, timeout=600, kernel_name='python3', resources={'metadata': {'path': str(TUTORIALS)}}).execute()  # raises on any error
+    NotebookClient(nb, timeout=1200, kernel_name='python3', resources={'metadata': {'path': str(TUTORIALS)}}).execute()  # raises on any error
     outputs = [o for c in nb.cells if c.cell_type == 'code' for o in c.outputs]
     assert outputs and not [o for o in outputs if o.output_type == 'error']
