@@ -11,7 +11,7 @@ from PIL import Image
 
 # %% auto #0
 __all__ = ['CLASSES', 'IMAGE_EXTS', 'MAX_PIXELS', 'MIN_SIDE', 'DataError', 'patient_id', 'to_rgb8', 'pad_square', 'size_problem',
-           'load_cell', 'cell_array', 'wilson', 'atomic_write', 'check_writable']
+           'load_cell', 'cell_array', 'wilson', 'umask_mode', 'atomic_write', 'check_writable']
 
 # %% ../nbs/00_cellio.ipynb #73a2497e
 CLASSES = ('Parasitized', 'Uninfected')  # fastai's CategoryBlock sorts them too: index 0 is Parasitized
@@ -90,6 +90,13 @@ def wilson(k:int, # successes
     mid, half = (p + z*z/(2*n)), z*math.sqrt(p*(1 - p)/n + z*z/(4*n*n))
     return (max(0., (mid - half)/(1 + z*z/n)), min(1., (mid + half)/(1 + z*z/n)))
 
+# %% ../nbs/00_cellio.ipynb #411a2d90
+def umask_mode(mode:int, # the mode asked for, e.g. 0o666 for a file, 0o777 for a folder
+              )->int:    # `mode` less the process's umask
+    "The mode a plain `open` or `mkdir` would give: what `mkstemp`/`mkdtemp`'s private files and folders get back"
+    umask = os.umask(0); os.umask(umask)
+    return mode & ~umask
+
 # %% ../nbs/00_cellio.ipynb #411a2d9f
 @contextlib.contextmanager
 def atomic_write(dest:Path|str, # the file to write
@@ -100,8 +107,7 @@ def atomic_write(dest:Path|str, # the file to write
     os.close(fd)
     try:
         yield Path(tmp)
-        umask = os.umask(0); os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)
+        os.chmod(tmp, umask_mode(0o666))
         os.replace(tmp, dest)
     finally:
         if os.path.exists(tmp): os.unlink(tmp)

@@ -98,14 +98,15 @@ def safe_extract(zip_path:Path, # a zip holding the class folders, such as the N
     with zipfile.ZipFile(zip_path) as z:
         bad = [m for m in z.namelist() if _unsafe_member(m)]
         if bad: raise DataError(f"Refusing to extract {zip_path}: unsafe member name(s) {bad[:3]}")
-        n, size = len(z.infolist()), sum(i.file_size for i in z.infolist())  # zipfile never unpacks a member past its stated size
+        members = z.infolist()
+        n, size = len(members), sum(i.file_size for i in members)  # zipfile never unpacks a member past its stated size
         if n > max_members or size > max_bytes:
             raise DataError(f"Refusing to extract {zip_path}: {n:,} members, {size/2**30:.1f} GiB unpacked (limits {max_members:,} and {max_bytes/2**30:.0f} GiB)")
         dest.parent.mkdir(parents=True, exist_ok=True)
         tmp = Path(tempfile.mkdtemp(prefix=f'.{dest.name}.partial-', dir=dest.parent))
         try:
             z.extractall(tmp)
-            umask = os.umask(0); os.umask(umask); os.chmod(tmp, 0o777 & ~umask)  # mkdtemp's folder is private
+            os.chmod(tmp, umask_mode(0o777))  # mkdtemp's folder is private
             found = next((p for p in (tmp, tmp/'cell_images', *tmp.iterdir()) if p.is_dir() and _has_classes(p)), None)
             if found is None: raise DataError(f"{zip_path} holds no {' and '.join(c+'/' for c in CLASSES)} folders")
             os.replace(found, dest)
@@ -400,7 +401,7 @@ def data_report(data:Path|str|None=None,  # data location, as for `find_data`; N
                 progress:bool=False,      # show progress bars
                )->dict:                   # summary numbers and tables, plus `root`, `out` and `relabelled`
     "Find, scan and split the data; write summary.md, image_sizes.png, cells.png, split.csv and skipped.csv to `out`"
-    check_split(split, valid_pct, test_pct); check_writable(out, '--out')
+    check_writable(out, '--out')
     root, cells, skipped = prepare_cells(data, split, valid_pct, test_pct, seed, n_workers=n_workers, progress=progress)
     out, relabelled = Path(out), pd.DataFrame(columns=['file', 'from_label', 'to_label'])
     if label_corrections: cells, relabelled = apply_label_corrections(cells, read_label_corrections(label_corrections))

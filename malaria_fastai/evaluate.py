@@ -222,7 +222,7 @@ def cam_on_stain(learn:Learner,      # the run's learner
                  near:int=4,          # also count a peak this many pixels from a stained one
                 )->pd.DataFrame:      # file, stained, on_stain, near_stain, chance_near
     "For each cell: its stained share, whether its *Parasitized* Grad-CAM peak falls on or near stained pixels, and chance"
-    rows = []
+    rows, layer = [], ifnone(layer, cam_layer(learn.model, size))
     for xb, _ in learn.dls.test_dl(items, with_labels=True, bs=64):
         rows += [peak(c) for c in gradcam(learn.model, xb.cpu(), 0, layer)]
     imgs = [load_cell(f, size) for f in items.file]

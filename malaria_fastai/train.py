@@ -19,7 +19,7 @@ from fastai.vision.all import (Learner, AccumMetric, CancelFitException, TimmBod
                                save_model, set_seed, slide, valley)
 from .cellio import *
 from .run import *
-from .data import prepare_cells, check_split, read_label_corrections, apply_label_corrections
+from .data import prepare_cells, read_label_corrections, apply_label_corrections
 from .loaders import cell_dls
 
 # %% auto #0
@@ -63,6 +63,12 @@ def _pretrained(arch, load, pretrained)->tuple:
         if pretrained == 'yes': raise DataError(f"ImageNet weights for {arch} could not be had ({why}). Pass --weights FILE, or --pretrained auto to train from scratch.") from None
         return False, f"ImageNet weights for {arch} could not be had ({why}): trained from scratch"
 
+# %% ../nbs/02_train.ipynb #374acb09
+def _check_model_args(pretrained:str, weights:str|None):
+    "A `DataError` for a `pretrained` or `weights` that cannot work: `create_model` and `train` (before it reads the data) ask"
+    if pretrained not in ('auto', 'yes', 'no'): raise DataError(f"--pretrained must be auto, yes or no (got {pretrained!r})")
+    if weights and not Path(weights).is_file(): raise DataError(f"--weights {weights}: no such file")
+
 # %% ../nbs/02_train.ipynb #374acb0a
 def create_model(arch:str='resnet34',     # resnet18/34/50, efficientnet_lite0, or any timm model name
                  pretrained:str='auto',   # 'auto' (ImageNet weights if they can be had), 'yes' (must), 'no'
@@ -71,8 +77,7 @@ def create_model(arch:str='resnet34',     # resnet18/34/50, efficientnet_lite0, 
                  head_width:int=256,      # hidden units of fastai's classifier head (its default is 512)
                 )->tuple:                 # (model, info): info has `arch`, `pretrained`, `note`, `stats`, `head_width`
     "A fastai body + head model for `arch`, with ImageNet weights where they can be had"
-    if pretrained not in ('auto', 'yes', 'no'): raise DataError(f"--pretrained must be auto, yes or no (got {pretrained!r})")
-    if weights and not Path(weights).is_file(): raise DataError(f"--weights {weights}: no such file")
+    _check_model_args(pretrained, weights)
     if arch in RESNETS:
         net = RESNETS[arch]()
         used, note = _pretrained(arch, lambda: net.load_state_dict(_resnet_weights(arch, weights)), pretrained)
@@ -234,10 +239,9 @@ def _check_train_args(size, bs, epochs_head, epochs_full, lr, head_width, monito
               (lr is None or lr > 0, f"--lr must be positive (got {lr})"), (head_width >= 1, f"--head-width must be at least 1 (got {head_width})"),
               (monitor in ('valid_loss', 'accuracy'), f"--monitor must be valid_loss or accuracy (got {monitor!r})"),
               (max_cells is None or max_cells >= 1, f"--max-cells must be at least 1 (got {max_cells})"),
-              (patience is None or patience >= 1, f"--patience must be at least 1 (got {patience})"),
-              (pretrained in ('auto', 'yes', 'no'), f"--pretrained must be auto, yes or no (got {pretrained!r})"),
-              (weights is None or Path(weights).is_file(), f"--weights {weights}: no such file")]
+              (patience is None or patience >= 1, f"--patience must be at least 1 (got {patience})")]
     if bad := next((msg for ok, msg in checks if not ok), None): raise DataError(bad)
+    _check_model_args(pretrained, weights)
 
 # %% ../nbs/02_train.ipynb #6418a716
 def train(data:str|None=None,       # data location, as for `find_data`: a folder, its parent, or cell_images.zip; default $MALARIA_DATA, fastai's data folder, a download
@@ -267,7 +271,7 @@ def train(data:str|None=None,       # data location, as for `find_data`: a folde
          )->Run:                    # the finished run
     "Train a cell classifier with the two-stage recipe into a new run folder"
     _check_train_args(size, bs, epochs_head, epochs_full, lr, head_width, monitor, max_cells, patience, weights, pretrained)
-    check_split(split, valid_pct, test_pct); check_writable(runs, '--runs')  # all before the data is read
+    check_writable(runs, '--runs')  # all before the data is read (`prepare_cells` checks the split first)
     corrections = read_label_corrections(label_corrections) if label_corrections else None
     root, cells, skipped = prepare_cells(data, split, valid_pct, test_pct, seed, max_cells, progress=progress)
     cells, relabelled = apply_label_corrections(cells, corrections) if label_corrections else (cells, [])
