@@ -269,20 +269,23 @@ def plot_image_sizes(cells:pd.DataFrame, # from `scan_cells`
     return fig
 
 # %% ../nbs/00b_data.ipynb #5d95bfa5
-def _patient_fold(cells:pd.DataFrame, pct:float, seed:int)->np.ndarray:
-    "Boolean mask of one class-stratified fold of about `pct` of the patients' cells"
+def _patient_fold(cells:pd.DataFrame, pct:float, seed:int, fold:int=0)->np.ndarray:
+    "Boolean mask of fold `fold` of the round(1/`pct`) class-stratified patient folds"
     k = max(2, round(1/pct))
     if cells.patient.nunique() < k: raise DataError(f"{cells.patient.nunique()} patients are too few for a patient split with a {pct:.0%} part: it needs at least {k}")
     sgkf = StratifiedGroupKFold(n_splits=k, shuffle=True, random_state=seed)
-    _, idx = next(sgkf.split(cells, cells.label, groups=cells.patient))
+    _, idx = list(sgkf.split(cells, cells.label, groups=cells.patient))[fold]
     return np.isin(np.arange(len(cells)), idx)
 
 # %% ../nbs/00b_data.ipynb #1ba2632b
-def check_split(split:str, valid_pct:float, test_pct:float):
-    "A `DataError` if the split's kind or fractions cannot work: checked before any data is read"
+def check_split(split:str, valid_pct:float, test_pct:float, fold:int=0):
+    "A `DataError` if the split's kind, fractions or fold cannot work: checked before any data is read"
     if split not in ('patient', 'random'): raise DataError(f"--split must be 'patient' or 'random' (got {split!r})")
     if not (0 < valid_pct < 1 and 0 <= test_pct < 1 and valid_pct + test_pct < 1):
         raise DataError(f"--valid-pct and --test-pct must satisfy 0 < valid, 0 <= test and valid + test < 1 (got {valid_pct} and {test_pct})")
+    k = max(2, round((1 - test_pct)/valid_pct))
+    if fold and split != 'patient': raise DataError("--fold needs --split patient: folds are groups of patients")
+    if not 0 <= fold < k: raise DataError(f"--fold must be from 0 to {k-1}: validation is one of {k} patient folds (got {fold})")
 
 # %% ../nbs/00b_data.ipynb #1ba2632d
 def split_cells(cells:pd.DataFrame, # from `scan_cells` (needs `label` and `patient`)
@@ -290,14 +293,15 @@ def split_cells(cells:pd.DataFrame, # from `scan_cells` (needs `label` and `pati
                 valid_pct:float=0.2, # fraction for validation
                 test_pct:float=0.0,  # fraction held out for the final test; 0 for none
                 seed:int=0,          # random seed
+                fold:int=0,          # which of the round(1/valid_pct) patient folds is validation (the test part stays put)
                )->pd.Series:         # 'train', 'valid' or 'test' for each cell
     "Assign each cell to train, valid or test, keeping every patient on one side when `split='patient'`"
-    check_split(split, valid_pct, test_pct)
+    check_split(split, valid_pct, test_pct, fold)
     part = pd.Series('train', index=cells.index, name='split')
     rest = cells
     for name, pct in (('test', test_pct), ('valid', valid_pct/(1-test_pct))):
         if name == 'test' and pct == 0: continue
-        if split == 'patient': pick = rest.index[_patient_fold(rest, pct, seed)]
+        if split == 'patient': pick = rest.index[_patient_fold(rest, pct, seed, fold if name == 'valid' else 0)]
         else: pick = train_test_split(rest.index, test_size=pct, stratify=rest.label, random_state=seed)[1]
         part[pick] = name
         rest = rest.drop(pick)
@@ -329,15 +333,16 @@ def prepare_cells(data:Path|str|None=None, # data location, as for `find_data`
                   test_pct:float=0.1,      # held-out test fraction
                   seed:int=0,              # random seed (sample and split)
                   max_cells:int|None=None, # keep a patient-respecting sample of about this many cells
+                  fold:int=0,              # which patient fold is validation (see `split_cells`)
                   n_workers:int=2,         # processes for scanning
                   progress:bool=False,     # progress bar
                  )->tuple:                 # (root, cells with a `split` column, skipped files)
     "Find, scan, optionally sample, and split the cells"
-    check_split(split, valid_pct, test_pct)
+    check_split(split, valid_pct, test_pct, fold)
     root = find_data(data)
     cells, skipped = scan_cells(root, n_workers=n_workers, progress=progress)
     if max_cells: cells = sample_cells(cells, max_cells, seed)
-    cells['split'] = split_cells(cells, split, valid_pct, test_pct, seed)
+    cells['split'] = split_cells(cells, split, valid_pct, test_pct, seed, fold)
     return root, cells, skipped
 
 # %% ../nbs/00b_data.ipynb #397a72af

@@ -89,6 +89,7 @@ class RunConfig:
     valid_pct:float=0.2       # validation fraction
     test_pct:float=0.         # held-out test fraction
     seed:int=0                # random seed
+    fold:int=0                # which patient fold was validation (a cross-validation's fold; 0 otherwise)
     max_cells:int|None=None   # trained on a sample of about this many cells
     weights:str|None=None     # backbone weights file it started from
     label_corrections:str|None=None # the label-corrections CSV applied after the split
@@ -99,6 +100,7 @@ class RunConfig:
     split_fingerprint:str=''  # hash of the split
     versions:dict=field(default_factory=dict) # torch, timm and fastai versions
     lr_find:dict|None=None    # lr_find's suggestions, when it chose `lr`
+    members:list=field(default_factory=list) # sub-folder runs whose probabilities this model averages (a cross-validation)
     extra:dict=field(default_factory=dict)    # keys this version does not know, kept as they were
 
 # %% ../nbs/00a_run.ipynb #87448d1e
@@ -166,9 +168,10 @@ class Run:
 @patch(cls_method=True)
 def new(cls:Run, runs:Path|str, # parent folder of run folders
         arch:str, size:int,     # the run's architecture and cell size, for its name
+        name:str|None=None,     # the folder's name; default `<date>-<arch>-<size>px`
        )->Run:
-    "A new, empty run folder `runs/<date>-<arch>-<size>px`, with `-2`, `-3`... if that name is taken"
-    name = f"{datetime.date.today()}-{arch}-{size}px"
+    "A new, empty run folder `runs/<name>`, with `-2`, `-3`... if that name is taken"
+    name = name or f"{datetime.date.today()}-{arch}-{size}px"
     for i in range(1, 1000):
         try: (p := Path(runs)/(name if i == 1 else f"{name}-{i}")).mkdir(parents=True); return cls(p)
         except FileExistsError: pass

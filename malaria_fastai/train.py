@@ -24,7 +24,7 @@ from .loaders import cell_dls
 
 # %% auto #0
 __all__ = ['RESNETS', 'lite0_imagenet_weights', 'create_model', 'cell_metrics', 'fingerprint', 'plot_learning_curves',
-           'RunCheckpoint', 'stage_lr', 'finish_run', 'fit_run', 'train', 'resume']
+           'RunCheckpoint', 'stage_lr', 'finish_run', 'fit_run', 'train', 'MeanProb', 'resume']
 
 # %% ../nbs/02_train.ipynb #d2f2a431
 RESNETS = dict(resnet18=tvm.resnet18, resnet34=tvm.resnet34, resnet50=tvm.resnet50)
@@ -258,6 +258,7 @@ def train(data:str|None=None,       # data location, as for `find_data`: a folde
           valid_pct:float=0.2,      # validation fraction
           test_pct:float=0.1,       # held-out test fraction (scored by `evaluate`)
           seed:int=0,               # random seed
+          fold:int=0,               # which of the patient folds is validation (`cv` trains each one in turn)
           max_cells:int|None=None,  # a quick run on a patient-respecting sample of about this many cells
           pretrained:str='auto',    # auto (ImageNet weights if they can be had, else from scratch), yes, no
           weights:str|None=None,    # backbone ImageNet weights file (a torchvision or timm state_dict)
@@ -265,6 +266,7 @@ def train(data:str|None=None,       # data location, as for `find_data`: a folde
           monitor:str='valid_loss', # keep each stage's best epoch by valid_loss or accuracy
           patience:int|None=None,   # early stopping: end a stage after this many epochs without a better `monitor`
           label_corrections:str|None=None, # a label-corrections CSV (file, label) applied on top of the folder labels, after the split
+          name:str|None=None,       # the run folder's name; default <date>-<arch>-<size>px
           cbs:list|None=None,       # extra fastai callbacks
           n_workers:int|None=None,  # loader processes; None for fastai's default
           progress:bool=True,       # progress bars
@@ -273,17 +275,17 @@ def train(data:str|None=None,       # data location, as for `find_data`: a folde
     _check_train_args(size, bs, epochs_head, epochs_full, lr, head_width, monitor, max_cells, patience, weights, pretrained)
     check_writable(runs, '--runs')  # all before the data is read (`prepare_cells` checks the split first)
     corrections = read_label_corrections(label_corrections) if label_corrections else None
-    root, cells, skipped = prepare_cells(data, split, valid_pct, test_pct, seed, max_cells, progress=progress)
+    root, cells, skipped = prepare_cells(data, split, valid_pct, test_pct, seed, max_cells, fold, progress=progress)
     cells, relabelled = apply_label_corrections(cells, corrections) if label_corrections else (cells, [])
     set_seed(seed, reproducible=True)  # the head's initial weights come from the seed too
     model, info = create_model(arch, pretrained, weights, head_width=head_width)
     print(f"{arch}: {info['note']}" + (f"; {len(relabelled)} labels corrected by {label_corrections}" if label_corrections else ''))
-    run = Run.new(runs, arch, size)
+    run = Run.new(runs, arch, size, name)
     save_split(cells, run/'split.csv')
     if label_corrections: write_table(relabelled, run/'relabelled.csv')
     cfg = RunConfig(**info, size=size, bs=bs, epochs_head=epochs_head if info['pretrained'] else 0, epochs_full=epochs_full,
                     lr=lr, lr_head=lr_head if info['pretrained'] else None, div=div, monitor=monitor, patience=patience,
-                    split=split, valid_pct=valid_pct, test_pct=test_pct, seed=seed, max_cells=max_cells, weights=weights,
+                    split=split, valid_pct=valid_pct, test_pct=test_pct, seed=seed, fold=fold, max_cells=max_cells, weights=weights,
                     data=str(root), n_cells=len(cells), skipped_files=len(skipped), relabelled=len(relabelled),
                     label_corrections=str(Path(label_corrections).resolve()) if label_corrections else None,
                     data_fingerprint=fingerprint(sorted(cells.file), *([relabelled.values.tolist()] if len(relabelled) else [])),
@@ -293,12 +295,18 @@ def train(data:str|None=None,       # data location, as for `find_data`: a folde
     return fit_run(run, model, cbs, n_workers, progress)
 
 # %% ../nbs/02_train.ipynb #510879dc
+class MeanProb(nn.Module):
+    "Several models as one: their mean probability, given as log-probabilities so that a softmax returns it"
+    def __init__(self, members:list): super().__init__(); self.members = nn.ModuleList(members)
+    def forward(self, x): return torch.stack([m(x).softmax(1) for m in self.members]).mean(0).log()
+
 @patch
 def model(self:Run,
           weights:Path|str|None=None, # a state_dict file; default the run's weights.pth
          )->nn.Module:                # in eval mode
-    "The run's trained model, rebuilt from its config and weights (tensors only: no pickled code runs)"
+    "The run's trained model, rebuilt from its config and weights (tensors only: no pickled code runs); a cross-validation's averages its folds"
     cfg, w = self.config, Path(weights or self/'weights.pth')
+    if cfg.members: return MeanProb([Run(self/m).model() for m in cfg.members]).eval()
     model, _ = create_model(cfg.arch, pretrained='no', head_width=cfg.head_width)
     if not w.is_file(): raise DataError(f"{w} is missing: the run has no weights to load")
     try: model.load_state_dict(torch.load(w, map_location='cpu', weights_only=True))
