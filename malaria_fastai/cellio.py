@@ -11,7 +11,8 @@ from PIL import Image
 
 # %% auto #0
 __all__ = ['CLASSES', 'IMAGE_EXTS', 'MAX_PIXELS', 'MIN_SIDE', 'DataError', 'patient_id', 'to_rgb8', 'pad_square', 'size_problem',
-           'load_cell', 'cell_array', 'wilson', 'umask_mode', 'atomic_write', 'check_writable']
+           'load_cell', 'cell_array', 'wilson', 'floor_count', 'slide_call', 'umask_mode', 'atomic_write',
+           'check_writable']
 
 # %% ../nbs/00_cellio.ipynb #73a2497e
 CLASSES = ('Parasitized', 'Uninfected')  # fastai's CategoryBlock sorts them too: index 0 is Parasitized
@@ -89,6 +90,30 @@ def wilson(k:int, # successes
     z, p = 1.959963984540054, k/n
     mid, half = (p + z*z/(2*n)), z*math.sqrt(p*(1 - p)/n + z*z/(4*n*n))
     return (max(0., (mid - half)/(1 + z*z/n)), min(1., (mid + half)/(1 + z*z/n)))
+
+# %% ../nbs/00_cellio.ipynb #fl000002
+def floor_count(n:int,           # cells on the slide
+                fpr:float,       # per-cell false-positive rate on uninfected slides
+                alpha:float=0.01, # the chance of calling an uninfected slide 'parasites seen'
+               )->int|None:      # the fewest parasitized calls for 'parasites seen'; None when `n` is too few
+    "The fewest parasitized calls among `n` cells that an uninfected slide reaches with probability below `alpha`"
+    if fpr <= 0: return 1
+    if fpr >= 1: return None  # every cell of an uninfected slide is called: no count says more
+    logs, cdf = math.log(fpr), 0.  # cdf: P(X < k), summed from the binomial pmf in log space
+    for k in range(n + 1):
+        if 1 - cdf < alpha: return k
+        cdf += math.exp(math.lgamma(n + 1) - math.lgamma(k + 1) - math.lgamma(n - k + 1) + k*logs + (n - k)*math.log1p(-fpr))
+    return None
+
+# %% ../nbs/00_cellio.ipynb #fl000005
+def slide_call(n:int,            # cells on the slide
+               k:int,            # cells called parasitized
+               floor:dict|None,  # the model's floor: `fpr_high` and `alpha` (see `floor_count`)
+              )->str:            # 'parasites seen', 'not seen', 'too few cells', or '' without a floor
+    "The screening call of a slide of `n` cells with `k` called parasitized, against the model's floor"
+    if not floor: return ''
+    need = floor_count(n, floor['fpr_high'], floor['alpha'])
+    return 'too few cells' if need is None else 'parasites seen' if k >= need else 'not seen'
 
 # %% ../nbs/00_cellio.ipynb #411a2d90
 def umask_mode(mode:int, # the mode asked for, e.g. 0o666 for a file, 0o777 for a folder

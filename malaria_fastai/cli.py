@@ -9,8 +9,8 @@ from fastcore.script import anno_parser
 from .cellio import DataError
 
 # %% auto #0
-__all__ = ['HIDDEN', 'COMMANDS', 'RENAMED', 'cli_view', 'Command', 'command', 'main', 'data', 'train', 'cv', 'evaluate',
-           'export_onnx', 'predict']
+__all__ = ['HIDDEN', 'COMMANDS', 'RENAMED', 'cli_view', 'Command', 'command', 'main', 'floor_text', 'patient_calls_text', 'data',
+           'train', 'cv', 'evaluate', 'export_onnx', 'predict']
 
 # %% ../nbs/07_cli.ipynb #1f222610
 HIDDEN = ('cbs', 'n_workers', 'progress')  # library parameters a command line does not set
@@ -108,6 +108,26 @@ def main(argv:list|None=None, # arguments after the program name; default `sys.a
         return 130
     return 0
 
+# %% ../nbs/07_cli.ipynb #pc000002
+def floor_text(floor:dict|None, # a model's floor (`calibrate_floor`)
+               used:bool=True,  # whether the calls used it (a floor holds only at the threshold it was calibrated at)
+              )->str:
+    "One line on the floor behind the screening calls, or why there are no calls"
+    if not floor: return "No screening calls: the model has no floor (export it again, or use a run folder whose validation cells are there)."
+    what = (f"{floor['fpr_high']:.2%} per-cell false-positive rate (top of the 95% interval over {floor['patients']} validation patients), "
+            f"alpha {floor['alpha']:g}, threshold {floor['threshold']:g}")
+    return f"Calls against the floor: {what}." if used else f"No screening calls: the floor ({what}) holds only at threshold {floor['threshold']:g}."
+
+def patient_calls_text(r:dict, # what `evaluate` returns
+                      )->str:
+    "The per-patient calls of an evaluation: the floor, patient-level sensitivity and specificity, then each patient"
+    import pandas as pd
+    if not r.get('patient_calls'): return floor_text(None)
+    pc = pd.DataFrame(r['patient_calls']).set_index('metric')
+    pp = pd.DataFrame(r['per_patient']).set_index('patient')[['cells', 'true_parasitemia', 'predicted_parasitemia', 'low', 'high', 'call']]
+    return (floor_text(r['floor']) + '\n\nPatient-level (95% Wilson intervals):\n' + pc.to_string(float_format=lambda v: f'{v:.3f}') +
+            '\n\nPer patient (parasitemia %, apparent with its 95% interval):\n' + pp.to_string())
+
 # %% ../nbs/07_cli.ipynb #dcfbc63b
 @command('malaria_fastai.data:data_report')
 def data(lib, kw):
@@ -154,6 +174,7 @@ def cv(lib, kw,
           f"({r['train_minutes']:.1f} minutes of training)\n\nPooled:")
     print(pd.DataFrame(r['metrics']).set_index('metric')[['value', 'low', 'high', 'interval']].to_string(float_format=fmt))
     print('\nPer fold:\n' + pd.DataFrame(r['per_fold']).set_index('fold').to_string(float_format=fmt))
+    print('\n' + patient_calls_text(r))
     if 'ensemble' in r: print(f"\nOn {r['test_patients']} held-out test patients:\n" + pd.DataFrame(r['ensemble']).set_index('model').to_string(float_format=fmt))
     print(f"\nReport: {run/'report.md'}")
 
@@ -167,6 +188,7 @@ def evaluate(lib, kw):
     for name, rows in r['metrics'].items():
         t = pd.DataFrame(rows).set_index('metric')[['value', 'low', 'high']]
         print(f"\n{name}:\n" + t.to_string(float_format=lambda v: f'{v:.4f}'))
+    print('\n' + patient_calls_text(r))
     print(f"\nReport: {r['out']/'report.md'}")
 
 # %% ../nbs/07_cli.ipynb #55f78f5b
@@ -174,9 +196,11 @@ def evaluate(lib, kw):
 def export_onnx(lib, kw):
     "Export a run to ONNX (model.onnx and model.int8.onnx) and check parity with PyTorch on the validation split"
     from malaria_fastai.export import onnx_parity
+    from malaria_fastai.run import Run
     for k, p in lib(**kw).items(): print(f"{k}: {p} ({p.stat().st_size/1e6:.2f} MB)")
     for k, r in onnx_parity(kw['run'], progress=True).items():
         print(f"{k:10} accuracy {r['accuracy']:.4f}  agreement with PyTorch {r['agreement_with_pytorch']:.4f}  ({r['cells']:,} validation cells)")
+    if Run(kw['run']).config.members: print("An ensemble of folds: each fold trained on the others' validation cells, so read the agreement, not the accuracy.")
 
 # %% ../nbs/07_cli.ipynb #84ef8be3
 @command('malaria_fastai.predict:predict', pos=['model'])
@@ -184,8 +208,9 @@ def predict(lib, kw):
     "Screen cell images: a per-cell CSV and a per-slide parasitemia summary (an .onnx model needs no torch)"
     r = lib(kw.pop('model'), *kw.pop('paths'), **kw)
     w = max(len(s['slide']) for s in r['slides'])
-    print(f"\n{'slide':{w}}  cells  parasitized  parasitemia %  (95% CI)")
-    for s in r['slides']: print(f"{s['slide']:{w}}  {s['cells']:5d}  {s['parasitized']:11d}  {s['parasitemia_pct']:13.2f}  ({s['low_pct']:.2f} to {s['high_pct']:.2f})")
+    print(f"\n{'slide':{w}}  cells  parasitized  parasitemia %  (95% CI)         call")
+    for s in r['slides']: print(f"{s['slide']:{w}}  {s['cells']:5d}  {s['parasitized']:11d}  {s['parasitemia_pct']:13.2f}  ({s['low_pct']:6.2f} to {s['high_pct']:6.2f})  {s['call']}")
+    print('\n' + floor_text(r['floor'] or r['model_floor'], r['floor'] is not None))
     if r['skipped']:
         print(f"\nSkipped {len(r['skipped'])} unreadable files:"); [print(f"  {s['file']}: {s['problem']}") for s in r['skipped']]
     print(f"\n{len(r['rows']):,} cells (threshold {kw.get('threshold', 0.5)}) written to {r['csv']}")

@@ -13,11 +13,12 @@ from .cellio import *
 from .run import *
 from .data import check_split, find_data
 from .train import train, resume, _check_train_args
-from .evaluate import metrics_table, metrics_md, per_patient, plot_confusion, plot_roc, plot_parasitemia, label_review, contact_sheet
+from .evaluate import (metrics_table, metrics_md, per_patient, calibrate_floor, calls_md, patient_calls, who_table,
+                                     plot_confusion, plot_roc, plot_parasitemia, label_review, contact_sheet)
 
 # %% auto #0
-__all__ = ['CV_SETS', 'fold_run', 'fold_preds', 'per_fold', 'ensemble_table', 'cv_tables', 'cv_report', 'run_folds', 'cv',
-           'resume_cv']
+__all__ = ['CV_SETS', 'fold_run', 'fold_preds', 'per_fold', 'ensemble_table', 'cross_fitted_calls', 'cv_tables', 'cv_report',
+           'run_folds', 'cv', 'resume_cv']
 
 # %% ../nbs/06_cv.ipynb #cv0006
 CV_SETS = ('data', 'runs', 'split', 'valid_pct', 'test_pct', 'fold', 'name', 'cbs', 'n_workers', 'progress')  # train options `cv` sets itself
@@ -46,15 +47,12 @@ def _cv_opts(data, folds:int, test_pct:float, kw:dict)->dict:
 
 # %% ../nbs/06_cv.ipynb #cv0013
 def fold_preds(run:Run,            # a finished fold run
-               progress:bool=False, # progress bar
               )->pd.DataFrame:     # its valid and test cells: file (as in split.csv), label, patient, split, prob_parasitized
     "The fold model's probabilities on its validation and test cells, computed once (`cv_preds.csv`)"
     if (run/'cv_preds.csv').exists(): return pd.read_csv(run/'cv_preds.csv', dtype={'patient': str})
-    import malaria_fastai.evaluate  # `Run.learner`
     df, root = run.split.query("split != 'train'").reset_index(drop=True), Path(run.config.data)
-    learn = run.learner(n_workers=0)
-    if not progress: learn.remove_cbs(learn.progress)
-    prob = learn.get_preds(dl=learn.dls.test_dl(df.assign(file=[str(root/f) for f in df.file]), with_labels=True))[0][:, 0].double().numpy()
+    learn = run.learner(n_workers=0)  # `Run.learner`, from `evaluate`
+    with learn.no_bar(): prob = learn.get_preds(dl=learn.dls.test_dl(df.assign(file=[str(root/f) for f in df.file]), with_labels=True))[0][:, 0].double().numpy()
     write_table(df := df.assign(prob_parasitized=prob.round(5)), run/'cv_preds.csv')
     return df
 
@@ -82,6 +80,15 @@ def ensemble_table(test:pd.DataFrame, # test cells: label, and one probability c
     return pd.DataFrame({m: dict(accuracy=((p >= .5) == y).mean(), roc_auc=roc_auc_score(y, p) if 0 < y.sum() < len(y) else np.nan,
                                  log_loss=log_loss(y, np.clip(p, 1e-7, 1 - 1e-7), labels=[0, 1])) for m, p in probs.items()}).T
 
+# %% ../nbs/06_cv.ipynb #cv0020b
+def _arrays(d:pd.DataFrame)->tuple: return (d.label == CLASSES[0]).astype(int).to_numpy(), d.prob_parasitized.to_numpy(), d.patient.to_numpy()
+
+def cross_fitted_calls(oof:pd.DataFrame, # out-of-fold predictions: label, patient, fold, prob_parasitized
+                      )->pd.DataFrame:   # `per_patient`'s table with the calls, and each patient's fold
+    "Every patient's row of `per_patient`, called against the floor calibrated on the other folds' patients"
+    return pd.concat([per_patient(*_arrays(d), floor=calibrate_floor(*_arrays(oof[oof.fold != f]))).assign(fold=f)
+                      for f, d in oof.groupby('fold')]).sort_values('abs_error', ascending=False)
+
 # %% ../nbs/06_cv.ipynb #cv0021
 def _wide_test(preds:list)->pd.DataFrame:
     "The test cells with one probability column per fold model"
@@ -90,15 +97,14 @@ def _wide_test(preds:list)->pd.DataFrame:
 
 def cv_tables(cv_dir:Path|str, # a cross-validation folder with finished folds
               n_boot:int=1000, # bootstrap resamples for the intervals
-             )->dict:          # oof, pooled, per_fold, per_patient; test and ensemble (None without test patients)
+             )->dict:          # oof, pooled, per_fold, per_patient (with calls); test and ensemble (None without test patients)
     "The pooled out-of-fold metrics, the per-fold and per-patient tables, and the ensemble on the test patients"
     k = read_json(Path(cv_dir)/'cv_plan.json')['folds']
     preds = [fold_preds(Run(Path(cv_dir)/f'fold-{i+1}')).assign(fold=i+1) for i in range(k)]
     oof = pd.concat([p[p.split == 'valid'] for p in preds], ignore_index=True).drop(columns='split')
-    y, prob, pats = (oof.label == CLASSES[0]).astype(int).to_numpy(), oof.prob_parasitized.to_numpy(), oof.patient.to_numpy()
+    y, prob, pats = _arrays(oof)
     test = _wide_test(preds) if (preds[0].split == 'test').any() else None
-    return dict(oof=oof, test=test, pooled=metrics_table(y, prob, pats, 0.5, n_boot), per_fold=per_fold(oof),
-                per_patient=per_patient(y, prob, pats).join(oof.groupby('patient').fold.first()),
+    return dict(oof=oof, test=test, pooled=metrics_table(y, prob, pats, 0.5, n_boot), per_fold=per_fold(oof), per_patient=cross_fitted_calls(oof),
                 ensemble=None if test is None else ensemble_table(test, [f'fold-{i+1}' for i in range(k)]))
 
 # %% ../nbs/06_cv.ipynb #cv0022
@@ -108,9 +114,11 @@ def _cv_md(name:str, res:dict, t:dict)->str:
           f"{res['patients']} patients ({res['cells']:,} cells) was scored once, by the fold model that never saw it. "
           f"Training took {res['train_minutes']:.1f} minutes in all.\n",
           "## Pooled out-of-fold metrics (threshold 0.5)\n", metrics_md(t['pooled']), '',
-          "Intervals are 95%; **Wilson** intervals treat cells as independent, **patient bootstrap** intervals resample whole patients.\n",
+          "Intervals (`low`, `high`) are 95%, from a bootstrap that resamples whole patients; `wilson_low` and `wilson_high` treat every cell as independent (too narrow, shown for comparison).\n",
           "## Per fold\n", t['per_fold'].to_markdown(floatfmt='.4f'), '',
           "## Confusion matrix (pooled)\n\n![confusion matrix](confusion_matrix.png)\n", "## ROC curve (pooled)\n\n![ROC](roc.png)\n",
+          *calls_md(res['floor'], t['per_patient']), "Each fold's patients were called against the floor of the other folds' out-of-fold predictions; "
+          "the rate quoted above is the ensemble's, from all folds, which `predict` uses on new slides.\n",
           "## Per patient\n\n![parasitemia](parasitemia.png)\n", t['per_patient'].to_markdown(), '',
           "## Label review\n\nConfident out-of-fold errors, highest loss first (`label_review.csv`); nothing was relabelled.\n\n![label review](label_review.png)\n"]
     if t['ensemble'] is not None:
@@ -119,6 +127,7 @@ def _cv_md(name:str, res:dict, t:dict)->str:
                t['ensemble'].to_markdown(floatfmt='.4f'), '', f"The ensemble's accuracy against the mean single model: {res['ensemble_gain_accuracy']:+.2%}.\n"]
     return '\n'.join(md) + '\n'
 
+# %% ../nbs/06_cv.ipynb #cv0022b
 def cv_report(cv_dir:Path|str, # a cross-validation folder with finished folds
               n_boot:int=1000, # bootstrap resamples for the intervals
               n_review:int=24, # cells in the label review
@@ -134,8 +143,9 @@ def cv_report(cv_dir:Path|str, # a cross-validation folder with finished folds
     save_fig(plot_parasitemia(t['per_patient']), cv_dir/'parasitemia.png'); save_fig(contact_sheet(review), cv_dir/'label_review.png')
     secs = [pd.read_csv(cv_dir/f'fold-{i+1}'/'timing.csv').seconds.sum() for i in range(plan['folds'])]
     res = dict(folds=plan['folds'], seed=plan['options'].get('seed', 0), cells=len(oof), patients=int(oof.patient.nunique()),
-               train_minutes=sum(secs)/60, fold_minutes=[round(s/60, 2) for s in secs], metrics=t['pooled'].reset_index().to_dict('records'),
-               per_fold=t['per_fold'].reset_index(names='fold').to_dict('records'))
+               train_minutes=sum(secs)/60, floor=calibrate_floor(*_arrays(oof)), fold_minutes=[round(s/60, 2) for s in secs], metrics=t['pooled'].reset_index().to_dict('records'),
+               per_fold=t['per_fold'].reset_index(names='fold').to_dict('records'),
+               per_patient=t['per_patient'].reset_index().to_dict('records'), patient_calls=patient_calls(t['per_patient']).reset_index().to_dict('records'), who=who_table(t['per_patient']).reset_index().to_dict('records'))
     if (e := t['ensemble']) is not None:
         res |= dict(test_cells=len(t['test']), test_patients=int(t['test'].patient.nunique()),
                     ensemble=e.reset_index(names='model').to_dict('records'), ensemble_gain_accuracy=float(e.loc['ensemble', 'accuracy'] - e.drop('ensemble').accuracy.mean()))
@@ -154,8 +164,8 @@ def run_folds(cv_dir:Path|str,  # a cross-validation folder with `cv_plan.json`
         fold_run(cvr.path, i, plan['options'], progress)
     first = Run(cvr/'fold-1')
     save_split(first.split, cvr/'split.csv')
-    cv_report(cvr.path)
-    cvr.save_config(RunConfig.from_dict({**first.config.to_dict(), 'members': [f'fold-{i+1}' for i in range(k)]}))
+    res = cv_report(cvr.path)
+    cvr.save_config(RunConfig.from_dict({**first.config.to_dict(), 'members': [f'fold-{i+1}' for i in range(k)], 'floor': res['floor']}))
     return cvr
 
 # %% ../nbs/06_cv.ipynb #cv0025

@@ -6,14 +6,15 @@
 from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
+import math
 import numpy as np, pandas as pd, torch
 import torch.nn.functional as F
 import matplotlib.pyplot as plt
-from sklearn.metrics import (accuracy_score, confusion_matrix, f1_score, log_loss, matthews_corrcoef, precision_score,
-                             recall_score, roc_auc_score, roc_curve, ConfusionMatrixDisplay, RocCurveDisplay)
+from sklearn.metrics import confusion_matrix, log_loss, recall_score, roc_auc_score, roc_curve, ConfusionMatrixDisplay, RocCurveDisplay
 from fastcore.basics import patch, ifnone
 from scipy.ndimage import binary_dilation, binary_erosion
 from fastai.learner import Learner
+from fastai.callback.progress import ProgressCallback
 from fastai.callback.hook import Hooks, dummy_eval, hook_output
 from fastai.interpret import ClassificationInterpretation
 from .cellio import *
@@ -23,17 +24,36 @@ from .train import cell_metrics
 from .loaders import cell_dls
 
 # %% auto #0
-__all__ = ['DECISIONS', 'HOW_TO_READ', 'patient_bootstrap', 'metrics_table', 'threshold_for_sensitivity', 'per_patient',
+__all__ = ['PROPORTIONS', 'WHO_LEVELS', 'DECISIONS', 'HOW_TO_READ', 'patient_bootstrap', 'metrics_table',
+           'threshold_for_sensitivity', 'per_patient', 'calibrate_floor', 'patient_calls', 'who_table',
            'plot_confusion', 'plot_roc', 'plot_parasitemia', 'cam_layer', 'gradcam', 'plot_gradcam', 'cell_region',
            'stain_mask', 'peak', 'cam_on_stain', 'label_review', 'contact_sheet', 'label_corrections', 'cells_to_score',
-           'operating_points', 'Scores', 'score_run', 'gradcam_pick', 'write_figures', 'metrics_md', 'report_md',
-           'write_evaluation', 'evaluate']
+           'operating_points', 'Scores', 'score_run', 'gradcam_pick', 'write_figures', 'metrics_md', 'calls_md',
+           'report_md', 'write_evaluation', 'evaluate']
 
 # %% ../nbs/03_evaluate.ipynb #0f28948e
-def _boot_metrics(y, prob, threshold)->dict:
-    pred = (prob >= threshold).astype(int)
-    return dict(f1=f1_score(y, pred, zero_division=0), mcc=matthews_corrcoef(y, pred), roc_auc=roc_auc_score(y, prob),
-                log_loss=log_loss(y, np.clip(prob, 1e-7, 1 - 1e-7), labels=[0, 1]))
+PROPORTIONS = dict(accuracy=('tp+tn', 'n'), sensitivity=('tp', 'tp+fn'), specificity=('tn', 'tn+fp'), precision=('tp', 'tp+fp'), npv=('tn', 'tn+fn'))
+
+def _counts(y, pred)->dict:
+    "Confusion counts of boolean labels and calls, and the sums the proportions divide"
+    tp, fp, fn = int((y & pred).sum()), int((~y & pred).sum()), int((y & ~pred).sum())
+    tn = len(y) - tp - fp - fn
+    return {'tp': tp, 'tn': tn, 'fp': fp, 'fn': fn, 'n': len(y), 'tp+tn': tp + tn, 'tp+fn': tp + fn, 'tn+fp': tn + fp, 'tp+fp': tp + fp, 'tn+fn': tn + fn}
+
+def _mcc(c:dict)->float:
+    "Matthews correlation from confusion counts; 0 when a row or column is empty, as scikit-learn has it"
+    den = math.sqrt(c['tp+fp']*c['tp+fn']*c['tn+fp']*c['tn+fn'])
+    return (c['tp']*c['tn'] - c['fp']*c['fn'])/den if den else 0.
+
+def _cell_metrics(y, prob, threshold)->dict:
+    "Every cell-level metric of labels `y` (1 for Parasitized) and probabilities `prob` at `threshold`; NaN where undefined"
+    y, pred = y.astype(bool), prob >= threshold
+    c = _counts(y, pred)
+    props = {k: c[a]/c[n] if c[n] else np.nan for k, (a, n) in PROPORTIONS.items()}
+    both = 0 < c['tp+fn'] < c['n']
+    return props | dict(f1=2*c['tp']/(2*c['tp'] + c['fp'] + c['fn']) if c['tp'] + c['fp'] + c['fn'] else np.nan,
+                        mcc=_mcc(c), roc_auc=roc_auc_score(y, prob) if both else np.nan,
+                        log_loss=log_loss(y, np.clip(prob, 1e-7, 1 - 1e-7), labels=[0, 1]))
 
 # %% ../nbs/03_evaluate.ipynb #bb270d4e
 def patient_bootstrap(y:np.ndarray,        # 1 for Parasitized
@@ -42,40 +62,29 @@ def patient_bootstrap(y:np.ndarray,        # 1 for Parasitized
                       threshold:float=0.5, # a cell is called parasitized when prob >= threshold
                       n_boot:int=1000,     # resamples
                       seed:int=0,          # random seed
-                     )->pd.DataFrame:      # low and high of the 95% interval of F1, MCC, ROC AUC and log loss
-    "95% percentile intervals of F1, MCC, ROC AUC and log loss, resampling patients with replacement"
+                     )->pd.DataFrame:      # low and high of the 95% interval of every metric of `_cell_metrics`
+    "95% percentile intervals of every cell-level metric, resampling patients with replacement"
     rng = np.random.default_rng(seed)
     groups = list(pd.Series(np.arange(len(y))).groupby(np.asarray(patients)).apply(np.asarray))
-    stats = []
-    for _ in range(n_boot):
-        idx = np.concatenate([groups[i] for i in rng.integers(len(groups), size=len(groups))])
-        if len(np.unique(y[idx])) == 2: stats.append(_boot_metrics(y[idx], prob[idx], threshold))  # AUC needs both classes
-    if not stats: return pd.DataFrame(np.nan, index=['f1', 'mcc', 'roc_auc', 'log_loss'], columns=['low', 'high'])
-    return pd.DataFrame(stats).quantile([0.025, 0.975]).T.set_axis(['low', 'high'], axis=1)
+    stats = [_cell_metrics(y[idx], prob[idx], threshold) for idx in
+             (np.concatenate([groups[i] for i in rng.integers(len(groups), size=len(groups))]) for _ in range(n_boot))]
+    return pd.DataFrame(stats, columns=list(_cell_metrics(y, prob, threshold))).quantile([0.025, 0.975]).T.set_axis(['low', 'high'], axis=1)
 
 # %% ../nbs/03_evaluate.ipynb #df657ca3
 def metrics_table(y:np.ndarray,        # 1 for Parasitized
                   prob:np.ndarray,     # probability of Parasitized
                   patients:np.ndarray, # patient of each cell
                   threshold:float=0.5, # a cell is called parasitized when prob >= threshold
-                  n_boot:int=1000,     # bootstrap resamples for F1, MCC, AUC and log loss
+                  n_boot:int=1000,     # bootstrap resamples (over patients)
                   seed:int=0,          # random seed for the bootstrap
-                 )->pd.DataFrame:      # one row per metric: value, low, high, interval, n
-    "Accuracy, sensitivity, specificity, precision, NPV, F1, MCC, ROC AUC and log loss, each with a 95% interval"
+                 )->pd.DataFrame:      # one row per metric: value, low, high (patient bootstrap), n, wilson_low, wilson_high
+    "Accuracy, sensitivity, specificity, precision, NPV, F1, MCC, ROC AUC and log loss, with 95% intervals over patients"
     y, prob = np.asarray(y).astype(int), np.asarray(prob, dtype=float)
-    pred = (prob >= threshold).astype(int)
-    tn, fp, fn, tp = confusion_matrix(y, pred, labels=[0, 1]).ravel()
-    props = dict(accuracy=(accuracy_score(y, pred), tp + tn, len(y)),
-                 sensitivity=(recall_score(y, pred, zero_division=np.nan), tp, tp + fn),
-                 specificity=(recall_score(y, pred, pos_label=0, zero_division=np.nan), tn, tn + fp),
-                 precision=(precision_score(y, pred, zero_division=np.nan), tp, tp + fp),
-                 npv=(precision_score(y, pred, pos_label=0, zero_division=np.nan), tn, tn + fn))
-    rows = [dict(metric=k, value=v, low=wilson(a, n)[0], high=wilson(a, n)[1], interval='Wilson', n=n) for k, (v, a, n) in props.items()]
-    both = len(np.unique(y)) == 2
-    whole = _boot_metrics(y, prob, threshold) if both else dict.fromkeys(['f1', 'mcc', 'roc_auc', 'log_loss'], np.nan)
+    whole, c = _cell_metrics(y, prob, threshold), _counts(y.astype(bool), prob >= threshold)
     boot = patient_bootstrap(y, prob, patients, threshold, n_boot, seed)
-    rows += [dict(metric=k, value=v, low=boot.loc[k, 'low'], high=boot.loc[k, 'high'], interval='patient bootstrap', n=len(y)) for k, v in whole.items()]
-    return pd.DataFrame(rows).set_index('metric')
+    t = pd.DataFrame(dict(value=whole, low=boot.low, high=boot.high, interval='patient bootstrap', n=len(y)))
+    for k, (a, n) in PROPORTIONS.items(): t.loc[k, ['n', 'wilson_low', 'wilson_high']] = c[n], *wilson(c[a], c[n])
+    return t.rename_axis('metric')
 
 # %% ../nbs/03_evaluate.ipynb #560880cd
 def threshold_for_sensitivity(y:np.ndarray,    # 1 for Parasitized (validation cells)
@@ -92,14 +101,58 @@ def per_patient(y:np.ndarray,        # 1 for Parasitized
                 prob:np.ndarray,     # probability of Parasitized
                 patients:np.ndarray, # patient of each cell
                 threshold:float=0.5, # a cell is called parasitized when prob >= threshold
+                floor:dict|None=None, # the model's floor (`calibrate_floor`), for the screening call
                )->pd.DataFrame:      # one row per patient
-    "Cells, true and predicted parasitemia (%), absolute error and accuracy (%) per patient"
+    "Cells, true and apparent parasitemia (%) with its 95% Wilson interval, error, accuracy and the screening call, per patient"
     df = pd.DataFrame(dict(patient=np.asarray(patients), true=np.asarray(y).astype(int), pred=(np.asarray(prob) >= threshold).astype(int)))
     g = df.assign(correct=df.true == df.pred).groupby('patient')
-    out = pd.DataFrame(dict(cells=g.size(), true_parasitemia=100*g.true.mean(), predicted_parasitemia=100*g.pred.mean(),
-                            accuracy=100*g.correct.mean()))
-    out.insert(3, 'abs_error', (out.predicted_parasitemia - out.true_parasitemia).abs())
+    out = pd.DataFrame(dict(cells=g.size(), parasitized=g.pred.sum(), true_parasitemia=100*g.true.mean(), predicted_parasitemia=100*g.pred.mean()))
+    out[['low', 'high']] = [[100*v for v in wilson(k, n)] for n, k in zip(out.cells, out.parasitized)]
+    out['abs_error'], out['accuracy'] = (out.predicted_parasitemia - out.true_parasitemia).abs(), 100*g.correct.mean()
+    if floor: out['call'] = [slide_call(n, k, floor) for n, k in zip(out.cells, out.parasitized)]
     return out.round(2).sort_values('abs_error', ascending=False)
+
+# %% ../nbs/03_evaluate.ipynb #fl100002
+def calibrate_floor(y:np.ndarray,        # 1 for Parasitized (validation cells)
+                    prob:np.ndarray,     # probability of Parasitized
+                    patients:np.ndarray, # patient of each cell
+                    threshold:float=0.5, # a cell is called parasitized when prob >= threshold
+                    alpha:float=0.01,    # the chance of calling an uninfected slide 'parasites seen'
+                    n_boot:int=1000,     # bootstrap resamples over patients
+                    seed:int=0,          # random seed
+                   )->dict:              # fpr, fpr_high, alpha, threshold, and the cells and patients it came from
+    "The model's floor: its per-cell false-positive rate on uninfected validation cells, and the top of that rate's 95% interval over patients"
+    neg = np.asarray(y) == 0
+    fp = pd.DataFrame(dict(fp=np.asarray(prob)[neg] >= threshold, patient=np.asarray(patients)[neg])).groupby('patient').fp.agg(['sum', 'count'])
+    pick = np.random.default_rng(seed).integers(len(fp), size=(n_boot, len(fp)))
+    boot = fp['sum'].to_numpy()[pick].sum(1)/fp['count'].to_numpy()[pick].sum(1)
+    return dict(fpr=float(fp['sum'].sum()/fp['count'].sum()), fpr_high=float(np.quantile(boot, 0.975)), alpha=alpha, threshold=threshold,
+                cells=int(neg.sum()), patients=len(fp))
+
+# %% ../nbs/03_evaluate.ipynb #fl100006
+def patient_calls(table:pd.DataFrame, # from `per_patient` with a floor
+                 )->pd.DataFrame:     # sensitivity and specificity: value, low, high, patients, wrong (the patients called wrongly)
+    "Patient-level sensitivity and specificity of the screening calls, with Wilson intervals"
+    t = table[table.call != 'too few cells']
+    infected, seen = t.true_parasitemia > 0, t.call == 'parasites seen'
+    rows = {}
+    for name, group, right in (('sensitivity', infected, seen), ('specificity', ~infected, ~seen)):
+        k, n = int((group & right).sum()), int(group.sum())
+        rows[name] = dict(value=k/n if n else np.nan, low=wilson(k, n)[0], high=wilson(k, n)[1], patients=n,
+                          wrong=', '.join(t.index[group & ~right]))
+    return pd.DataFrame(rows).T.rename_axis('metric')
+
+# %% ../nbs/03_evaluate.ipynb #fl100009
+WHO_LEVELS = {'parasite detection': (.9, .8, .7), 'parasite count within 25%': (.5, .4, .3)}  # levels 1, 2, 3 start at these; below is level 4
+
+def who_table(table:pd.DataFrame, # from `per_patient` with a floor
+             )->pd.DataFrame:     # per criterion: value, slides, level 1 needs, level
+    "Detection and counting on the infected patients, in the terms of the WHO microscopy competence levels"
+    inf = table[table.true_parasitemia > 0]
+    vals = {'parasite detection': (inf.call == 'parasites seen').mean(),
+            'parasite count within 25%': ((inf.predicted_parasitemia - inf.true_parasitemia).abs() <= 0.25*inf.true_parasitemia).mean()}
+    return pd.DataFrame({k: dict(value=v, slides=len(inf), level_1_needs=WHO_LEVELS[k][0], level=1 + sum(v < c for c in WHO_LEVELS[k]))
+                         for k, v in vals.items()}).T.rename_axis('criterion')
 
 # %% ../nbs/03_evaluate.ipynb #47594799
 def plot_confusion(y:np.ndarray,        # 1 for Parasitized
@@ -149,6 +202,18 @@ def learner(self:Run,
         pd.concat([cells.assign(split=p) for p in ('train', 'valid')]), Path('/'), cfg.size, cfg.bs, num_workers=n_workers, stats=cfg.stats)
     return Learner(dls, self.model(), metrics=cell_metrics(), path=self.path)
 
+# %% ../nbs/03_evaluate.ipynb #fl200002
+@patch(as_prop=True)
+def floor(self:Run)->dict|None:
+    "The model's floor (`calibrate_floor` on the validation cells, threshold 0.5), saved in `config.json` when first computed; None if those cells are gone"
+    cfg = self.config
+    if cfg.floor is None and not cfg.members and Path(cfg.data).is_dir():  # an ensemble's comes from its out-of-fold predictions (`cv`)
+        learn = self.learner(n_workers=0)
+        with learn.no_bar(): vp, vt = learn.get_preds(ds_idx=1)
+        cfg.floor = calibrate_floor((vt == 0).numpy().astype(int), vp[:, 0].numpy(), self.cells('valid').patient.to_numpy())
+        self.save_config(cfg)
+    return cfg.floor
+
 # %% ../nbs/03_evaluate.ipynb #3c1a7e01
 def cam_layer(model:torch.nn.Module, # a fastai body + head model
               size:int,              # the cell size it takes
@@ -183,8 +248,9 @@ def plot_gradcam(learn:Learner,     # the run's learner (`Run.learner`)
                 ):
     "Each cell beside its Grad-CAM overlay for the predicted class"
     xb = learn.dls.test_dl(items, with_labels=True, bs=len(items)).one_batch()[0].cpu().as_subclass(torch.Tensor)
-    with torch.no_grad(): cls = learn.model.eval()(xb).argmax(1)
-    cams, rows = gradcam(learn.model, xb, cls), -(-len(items)//ncols)
+    net = getattr(learn.model, 'members', [learn.model])[0]  # an ensemble (`MeanProb`) is explained by its first model
+    with torch.no_grad(): cls = net.eval()(xb).argmax(1)
+    cams, rows = gradcam(net, xb, cls), -(-len(items)//ncols)
     fig, axs = plt.subplots(rows, ncols*2, figsize=(ncols*2*1.6, rows*1.9), squeeze=False)
     for ax in axs.flat: ax.axis('off')
     for ax0, ax1, r, cam, c in zip(axs.flat[::2], axs.flat[1::2], items.itertuples(), cams, cls.tolist()):
@@ -304,6 +370,7 @@ class Scores:
     cells:pd.DataFrame; described:str; default_out:Path  # the cells scored, what they are, where results go by default
     y:np.ndarray; prob:np.ndarray; losses:torch.Tensor  # 1 for Parasitized; probability of Parasitized; loss per cell
     thresholds:dict; tables:dict  # name -> threshold; table name -> `metrics_table`
+    floor:dict|None  # the model's floor for the screening calls (`Run.floor`)
     @property
     def t_op(self)->float: return list(self.thresholds.values())[-1]  # the operating point: the last threshold asked for
 
@@ -323,10 +390,12 @@ def score_run(run:Path|str|Run,                 # a finished run folder
     run = Run(run)
     cells, described, default_out = cells_to_score(run, data, n_workers, label_corrections)
     moved = not Path(run.config.data).is_dir()  # only with `data`: `cells_to_score` needs the run's own folder otherwise
+    if run.config.members and target_sensitivity is not None:
+        raise DataError(f"{run.path} is an ensemble of cross-validation folds, each trained on the others' validation cells: choose --target-sensitivity on one fold run")
     if moved and target_sensitivity is not None:
         raise DataError(f"--target-sensitivity needs the run's validation cells, and its data folder {run.config.data} is not there any more")
     learn = run.learner(n_workers=0, cells=cells if moved else None)
-    if not progress: learn.remove_cbs(learn.progress)
+    if not progress: learn.remove_cb(ProgressCallback)
     dl = learn.dls.test_dl(cells, with_labels=True)
     probs, targs, losses = learn.get_preds(dl=dl, with_loss=True)
     y, prob, patients = (targs == 0).numpy().astype(int), probs[:, 0].numpy(), cells.patient.to_numpy()
@@ -335,7 +404,7 @@ def score_run(run:Path|str|Run,                 # a finished run folder
     if tta:
         tprob = learn.tta(dl=dl)[0][:, 0].numpy()
         tables |= {f'TTA, {k} (threshold {t:.3g})': metrics_table(y, tprob, patients, t, n_boot) for k, t in points.items()}
-    return Scores(run, learn, dl, cells, described, default_out, y, prob, losses, points, tables)
+    return Scores(run, learn, dl, cells, described, default_out, y, prob, losses, points, tables, run.floor)
 
 # %% ../nbs/03_evaluate.ipynb #53807612
 def gradcam_pick(s:Scores, n_top:int=4, n_conf:int=2)->pd.DataFrame:
@@ -359,8 +428,9 @@ def write_figures(s:Scores, out:Path, patients:pd.DataFrame, review:pd.DataFrame
 # %% ../nbs/03_evaluate.ipynb #00cb4310
 def metrics_md(df:pd.DataFrame)->str:
     "A metrics table in Markdown: proportions and F1 as percentages, MCC, AUC and log loss as numbers"
-    fmt = lambda k, v: f'{v:.3f}' if k in ('mcc', 'roc_auc', 'log_loss') else f'{v:.2%}'
-    return df.assign(**{c: [fmt(k, v) for k, v in df[c].items()] for c in ('value', 'low', 'high')}).to_markdown()
+    fmt = lambda k, v: '' if pd.isna(v) else f'{v:.3f}' if k in ('mcc', 'roc_auc', 'log_loss') else f'{v:.2%}'
+    cols = [c for c in ('value', 'low', 'high', 'wilson_low', 'wilson_high') if c in df]
+    return df.assign(**{c: [fmt(k, v) for k, v in df[c].items()] for c in cols}).astype({'n': int}).to_markdown()
 
 # %% ../nbs/03_evaluate.ipynb #affcefbc
 HOW_TO_READ = """## How to read this
@@ -369,9 +439,26 @@ HOW_TO_READ = """## How to read this
 - **Specificity**: of the uninfected cells, the share the model passes. Low specificity means false alarms and extra review.
 - **Precision / NPV**: when the model says parasitized (or uninfected), how often it is right, *at this dataset's balance* of about half parasitized cells; on real slides, where few cells are infected, precision is lower.
 - **MCC** (-1 to 1) and **ROC AUC** (0.5 is chance, 1 is perfect) summarise both kinds of error in one number.
-- **Intervals** are 95%: Wilson for proportions; for F1, MCC, AUC and log loss, a bootstrap that resamples whole patients, because cells of one patient are not independent.
+- **Intervals** (`low`, `high`) are 95%, from a bootstrap that resamples whole patients, because cells of one patient are not independent. `wilson_low` and `wilson_high` are the Wilson intervals of the proportions, which treat every cell as independent: narrower, and too narrow. Patient-level proportions (the calls) get Wilson intervals, since patients are independent.
 - The test patients were never seen in training or in choosing the threshold.
 """
+
+# %% ../nbs/03_evaluate.ipynb #f76a6b4a
+def calls_md(floor:dict|None,       # the model's floor, or None
+             patients:pd.DataFrame, # from `per_patient` (with calls when there is a floor)
+            )->list:                # Markdown paragraphs
+    "The report's section on the per-patient screening calls, the floor they use and what the data can show"
+    if not floor: return ["## Screening calls\n\nNo calls: the model has no floor (its validation cells are not there to calibrate one).\n"]
+    return ["## Screening calls per patient\n",
+            f"A patient is called **parasites seen** when more of its cells are called parasitized (threshold {floor['threshold']:g}) than an uninfected "
+            f"slide of that size shows with probability {floor['alpha']:g}, given the model's per-cell false-positive rate: {floor['fpr']:.2%} on "
+            f"{floor['cells']:,} uninfected validation cells of {floor['patients']} patients, {floor['fpr_high']:.2%} at the top of its 95% interval over "
+            f"patients, which is the rate used. Patients are independent, so these proportions get Wilson intervals.\n",
+            patient_calls(patients).to_markdown(floatfmt='.3f'), '', "In the terms of the WHO microscopy competence levels:\n",
+            who_table(patients).to_markdown(floatfmt='.3f'), '',
+            "What this data set can and cannot show: its crops were chosen by annotators, not every cell of a slide, so a patient's "
+            "\"true parasitemia\" here is the share of *selected* crops labelled parasitized. It describes the data set, not the blood; "
+            "the calls and counts above test the model on these crops, not a microscopist's full slide.\n"]
 
 # %% ../nbs/03_evaluate.ipynb #f76a6b42
 def report_md(s:Scores, result:dict, patients:pd.DataFrame, review:pd.DataFrame)->str:
@@ -384,7 +471,7 @@ def report_md(s:Scores, result:dict, patients:pd.DataFrame, review:pd.DataFrame)
     for k, v in s.tables.items(): md += [f"## Metrics, {k}\n", metrics_md(v), '']
     if 'tta_gain_accuracy' in result: md += [f"Test-time augmentation changes accuracy by {result['tta_gain_accuracy']:+.2%}.\n"]
     md += [HOW_TO_READ, f"## Confusion matrix (threshold {s.t_op:.3g})\n\n![confusion matrix](confusion_matrix.png)\n",
-           "## ROC curve\n\n![ROC](roc.png)\n", "## Per patient\n\n![parasitemia](parasitemia.png)\n", patients.to_markdown(), '',
+           "## ROC curve\n\n![ROC](roc.png)\n", *calls_md(s.floor, patients), "## Per patient\n\n![parasitemia](parasitemia.png)\n", patients.to_markdown(), '',
            "## Top losses\n\n![top losses](top_losses.png)\n", "## Grad-CAM\n\nTop losses, then confident correct cells of each class; maps from the deepest stage of the body with maps at least 8x8 (`cam_layer`).\n\n![Grad-CAM](gradcam.png)\n",
            f"## Label review\n\n{len(review)} confident errors (the model gives the other class at least 90%), highest loss first, "
            "listed in `label_review.csv` for a microscopist to re-check; nothing was relabelled.\n\n![label review](label_review.png)\n"]
@@ -397,12 +484,15 @@ def write_evaluation(s:Scores,                  # from `score_run`
                     )->dict:                    # what was written to evaluation.json, plus `out`
     "Write the tables, figures, per-patient parasitemia, label review, `evaluation.json` and `report.md` of a scored run"
     out = Path(out or s.default_out)
-    patients, review = per_patient(s.y, s.prob, s.cells.patient.to_numpy(), s.t_op), label_review(s.cells, s.prob, n_review)
+    patients = per_patient(s.y, s.prob, s.cells.patient.to_numpy(), s.floor['threshold'] if s.floor else s.t_op, s.floor)
+    review = label_review(s.cells, s.prob, n_review)
     write_table(s.cells[['file', 'label', 'patient']].assign(prob_parasitized=s.prob.round(5)), out/'test_preds.csv')
     write_table(patients.reset_index(), out/'per_patient.csv'); write_table(review, out/'label_review.csv')
     write_figures(s, out, patients, review)
     result = dict(run=str(s.run.path), scored=s.described, cells=len(s.cells), patients=int(s.cells.patient.nunique()), thresholds=s.thresholds,
-                  metrics={k: v.reset_index().to_dict('records') for k, v in s.tables.items()})
+                  metrics={k: v.reset_index().to_dict('records') for k, v in s.tables.items()}, floor=s.floor)
+    result['per_patient'] = patients.reset_index().to_dict('records')
+    if s.floor: result |= dict(patient_calls=patient_calls(patients).reset_index().to_dict('records'), who=who_table(patients).reset_index().to_dict('records'))
     tabs = list(s.tables.values())  # plain tables first, then the TTA ones
     if len(tabs) > len(s.thresholds): result['tta_gain_accuracy'] = float(tabs[len(s.thresholds)].loc['accuracy', 'value'] - tabs[0].loc['accuracy', 'value'])
     write_json(result, out/'evaluation.json')

@@ -10,7 +10,7 @@ import numpy as np, torch
 from .cellio import *
 from .run import *
 from .predict import open_model, predict_cells
-import malaria_fastai.train  # adds `Run.model`
+import malaria_fastai.evaluate  # adds `Run.model` and `Run.floor`
 
 # %% auto #0
 __all__ = ['PREPROCESSING', 'fixed_padding', 'strides', 'onnx_metadata', 'export_fp32', 'export_int8', 'export_onnx',
@@ -74,7 +74,8 @@ def onnx_metadata(run:Run)->dict:
     "What the predictor needs to reproduce a run's preprocessing, and where the model came from"
     cfg = run.config
     return dict(size=str(cfg.size), stats=json.dumps(cfg.stats), classes=json.dumps(list(CLASSES)), arch=cfg.arch,
-                positive_class=CLASSES[0], preprocessing=PREPROCESSING, run=run.name, producer='malaria-fastai')
+                positive_class=CLASSES[0], preprocessing=PREPROCESSING, run=run.name, producer='malaria-fastai',
+                floor=json.dumps(run.floor), members=json.dumps(cfg.members))
 
 # %% ../nbs/05_export.ipynb #c3e2e13f
 def export_fp32(run:Run)->Path:

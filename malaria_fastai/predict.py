@@ -52,15 +52,17 @@ def slide_key(name:str)->str:
 
 # %% ../nbs/04_predict.ipynb #44f627ff
 def slide_summary(rows:list, # per-cell dicts with `slide` and `label`
-                 )->list:    # per-slide dicts: cells, parasitized, parasitemia_pct, low_pct, high_pct
-    "Cells, parasitized cells and parasitemia (%) with a 95% Wilson interval, per slide"
+                  floor:dict|None=None, # the model's floor; None for no call
+                 )->list:    # per-slide dicts: cells, parasitized, parasitemia_pct, low_pct, high_pct, call
+    "Cells, parasitized cells, parasitemia (%) with a 95% Wilson interval, and the screening call, per slide"
     counts = {}
     for r in rows:
         c = counts.setdefault(r['slide'], [0, 0]); c[0] += 1; c[1] += r['label'] == CLASSES[0]
     out = []
     for slide, (n, k) in sorted(counts.items()):
         lo, hi = wilson(k, n)
-        out.append(dict(slide=slide, cells=n, parasitized=k, parasitemia_pct=round(100*k/n, 2), low_pct=round(100*lo, 2), high_pct=round(100*hi, 2)))
+        out.append(dict(slide=slide, cells=n, parasitized=k, parasitemia_pct=round(100*k/n, 2), low_pct=round(100*lo, 2), high_pct=round(100*hi, 2),
+                        call=slide_call(n, k, floor)))
     return out
 
 # %% ../nbs/04_predict.ipynb #d6b2060c
@@ -76,7 +78,7 @@ class OnnxModel:
         except Exception as e: raise DataError(f"{path} is not a readable ONNX model ({str(e).splitlines()[0][:200]})") from None
         meta = self.session.get_modelmeta().custom_metadata_map
         if 'size' not in meta: raise DataError(f"{path} has no malaria-fastai preprocessing metadata: export it with `malaria-fastai export-onnx`")
-        try: self.size, self.stats, self.classes = int(meta['size']), json.loads(meta['stats']), json.loads(meta['classes'])
+        try: self.size, self.stats, self.classes, self.floor = int(meta['size']), json.loads(meta['stats']), json.loads(meta['classes']), json.loads(meta.get('floor', 'null'))
         except (KeyError, ValueError) as e: raise DataError(f"{path} has damaged preprocessing metadata ({type(e).__name__}: {e}): export it again") from None
         inp = self.session.get_inputs()[0]
         self.input = inp.name
@@ -96,7 +98,8 @@ class TorchModel:
     def __init__(self, net,         # a torch module taking normalised (N, 3, size, size) batches, giving 2 logits
                  size:int,          # cell side in pixels
                  stats:list,        # [mean, std] per channel
-                ): self.net, self.size, self.stats = net.eval(), size, stats
+                 floor:dict|None=None, # the model's floor for the screening call
+                ): self.net, self.size, self.stats, self.floor = net.eval(), size, stats, floor
     def __call__(self, x:np.ndarray)->np.ndarray:
         "Probability of Parasitized for each cell of the batch `x`"
         import torch
@@ -106,15 +109,15 @@ class TorchModel:
 def _torch_model(path:Path, trust_pickle:bool)->TorchModel:
     "A run folder, its weights.pth, or a model.pkl, as a `TorchModel` (needs the [train] extra)"
     from malaria_fastai.run import Run
-    import malaria_fastai.train  # torch and fastai; adds `Run.model`
+    import malaria_fastai.evaluate  # torch and fastai; adds `Run.model` and `Run.floor`
     if path.suffix == '.pkl' and (path.parent/'weights.pth').is_file():
         print(f"{path.name}: using weights.pth beside it instead (no unpickling)"); path = path.parent
     run = Run(path if path.is_dir() else path.parent)
     if path.suffix == '.pkl':
         if not trust_pickle: raise DataError(f"{path}: opening a .pkl runs the code inside it. Pass --trust-pickle only for a file you trust, or give the run's weights.pth or an .onnx export")
         from fastai.learner import load_learner
-        return TorchModel(load_learner(path).model, run.config.size, run.config.stats)
-    return TorchModel(run.model(path if path.suffix == '.pth' else None), run.config.size, run.config.stats)
+        return TorchModel(load_learner(path).model, run.config.size, run.config.stats, run.floor)
+    return TorchModel(run.model(path if path.suffix == '.pth' else None), run.config.size, run.config.stats, run.floor)
 
 # %% ../nbs/04_predict.ipynb #3c04aff0
 def open_model(path:Path|str,          # an .onnx file; or a run folder, weights.pth or model.pkl (these need the [train] extra)
@@ -224,10 +227,12 @@ def predict(model:str,                  # a run folder, weights.pth (config.json
             threads:int|None=None,      # CPU threads for the model; default all cores but one for .onnx, torch's own default otherwise
             trust_pickle:bool=False,    # allow unpickling a model.pkl (it runs code: only files you trust) when no weights.pth is beside it
             progress:bool=True,         # progress bar
-           )->dict:                     # `rows`, `skipped`, `slides` (per-slide summary) and `csv`
+           )->dict:                     # `rows`, `skipped`, `slides` (per-slide summary and call), `floor` (None: no calls) and `csv`
     "Screen cell images: a per-cell CSV and a per-slide parasitemia summary (an .onnx model needs no torch)"
     if not paths: raise DataError("Give at least one PATH: image files, folders or zips")
     _check_csv(csv, [model, *paths])
-    rows, skipped = predict_cells(open_model(model, threads, trust_pickle), paths, bs, threshold, progress)
+    m = open_model(model, threads, trust_pickle)
+    rows, skipped = predict_cells(m, paths, bs, threshold, progress)
     if not rows: raise DataError(f"No readable cell images under {' '.join(map(str, paths))}" + (f" ({len(skipped)} unreadable)" if skipped else ''))
-    return dict(rows=rows, skipped=skipped, slides=slide_summary(rows), csv=write_csv(rows, csv))
+    floor = m.floor if m.floor and m.floor['threshold'] == threshold else None  # a floor holds for the threshold it was calibrated at
+    return dict(rows=rows, skipped=skipped, slides=slide_summary(rows, floor), floor=floor, model_floor=m.floor, csv=write_csv(rows, csv))

@@ -100,6 +100,7 @@ class RunConfig:
     split_fingerprint:str=''  # hash of the split
     versions:dict=field(default_factory=dict) # torch, timm and fastai versions
     lr_find:dict|None=None    # lr_find's suggestions, when it chose `lr`
+    floor:dict|None=None      # the screening floor: per-cell false-positive rate on validation cells (`calibrate_floor`)
     members:list=field(default_factory=list) # sub-folder runs whose probabilities this model averages (a cross-validation)
     extra:dict=field(default_factory=dict)    # keys this version does not know, kept as they were
 

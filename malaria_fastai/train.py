@@ -14,7 +14,7 @@ from torch import nn
 import matplotlib.pyplot as plt
 from sklearn.metrics import recall_score
 from fastcore.basics import patch
-from fastai.vision.all import (Learner, AccumMetric, CancelFitException, TimmBody, CSVLogger, SaveModelCallback,
+from fastai.vision.all import (Learner, ProgressCallback, AccumMetric, CancelFitException, TimmBody, CSVLogger, SaveModelCallback,
                                accuracy, add_head, create_body, default_split, imagenet_stats, model_meta, num_features_model,
                                save_model, set_seed, slide, valley)
 from .cellio import *
@@ -216,7 +216,7 @@ def fit_run(run:Run,               # a run folder with split.csv and checkpoint.
     set_seed(cfg.seed, reproducible=True)
     ckpt, log = RunCheckpoint(run, st), CSVLogger('history.csv', append=True)
     learn = Learner(run.dls(cfg, n_workers), model, splitter=default_split, metrics=cell_metrics(), path=run.path, model_dir='.', cbs=[log, ckpt, *(cbs or [])])
-    if not progress: learn.remove_cbs(learn.progress)  # fastai's ProgressCallback
+    if not progress: learn.remove_cb(ProgressCallback)  # fastai's progress bars, if present
     if torch.cuda.is_available(): learn.to_fp16()
     for stage in [s for s in ['head']*cfg.pretrained + ['full'] if s not in st.done]:
         learn.freeze() if stage == 'head' else learn.unfreeze()
