@@ -10,9 +10,9 @@ import numpy as np
 from PIL import Image
 
 # %% auto #0
-__all__ = ['CLASSES', 'IMAGE_EXTS', 'MAX_PIXELS', 'MIN_SIDE', 'DataError', 'patient_id', 'to_rgb8', 'pad_square', 'size_problem',
-           'load_cell', 'cell_array', 'wilson', 'floor_count', 'slide_call', 'umask_mode', 'atomic_write',
-           'check_writable']
+__all__ = ['CLASSES', 'IMAGE_EXTS', 'MAX_PIXELS', 'MIN_SIDE', 'CELL_FEATURES', 'DataError', 'patient_id', 'to_rgb8', 'pad_square',
+           'size_problem', 'load_cell', 'cell_array', 'cell_features', 'feature_ranges', 'not_a_cell', 'wilson',
+           'floor_count', 'slide_call', 'umask_mode', 'atomic_write', 'check_writable']
 
 # %% ../nbs/00_cellio.ipynb #73a2497e
 CLASSES = ('Parasitized', 'Uninfected')  # fastai's CategoryBlock sorts them too: index 0 is Parasitized
@@ -80,6 +80,38 @@ def cell_array(img:Image.Image, # from `load_cell`
     "A cell image as the normalised, channel-first float array a model takes"
     mean, std = (np.asarray(s, np.float32)[:, None, None] for s in stats)
     return (np.asarray(img, np.float32).transpose(2, 0, 1)/255 - mean)/std
+
+# %% ../nbs/00_cellio.ipynb #nc000002
+CELL_FEATURES = {'dark_corners': 'share of the corners that is black (a crop is a cell cut out on black)',
+                 'fill': 'share of the image the cell covers', 'red': "the cell's mean red", 'green': "the cell's mean green",
+                 'blue': "the cell's mean blue", 'contrast': "the spread of the cell's pixel values"}
+
+def cell_features(img:Image.Image, # from `load_cell`
+                 )->dict:          # one value per name in `CELL_FEATURES`
+    "The plausibility features of a cell image: dark corners, fill, the cell's mean colour and contrast"
+    a = np.asarray(img); k = max(2, a.shape[0]//6)
+    dark = a.max(2) < 30
+    fg = a[~dark].astype(np.float32)
+    mean = fg.mean(0) if len(fg) else np.zeros(3)
+    return dict(dark_corners=float(np.mean([dark[:k, :k].mean(), dark[:k, -k:].mean(), dark[-k:, :k].mean(), dark[-k:, -k:].mean()])),
+                fill=float(1 - dark.mean()), red=float(mean[0]), green=float(mean[1]), blue=float(mean[2]), contrast=float(fg.std()) if len(fg) else 0.)
+
+# %% ../nbs/00_cellio.ipynb #nc000004
+def feature_ranges(features:list,    # `cell_features` of training cells
+                q:float=0.001,    # the quantiles the range starts from: q and 1 - q
+                margin:float=0.25, # then widened by this share of its width on each side
+               )->dict:           # feature name -> [low, high]
+    "The range of each plausibility feature that training cells show, widened by `margin`"
+    f = np.array([[d[k] for k in CELL_FEATURES] for d in features])
+    lo, hi = np.quantile(f, q, axis=0), np.quantile(f, 1 - q, axis=0)
+    return {k: [round(float(l - margin*(h - l)), 4), round(float(h + margin*(h - l)), 4)] for k, l, h in zip(CELL_FEATURES, lo, hi)}
+
+def not_a_cell(features:dict, # from `cell_features`
+               ranges:dict,   # from `feature_ranges`
+              )->str|None:    # why the image is not a cell crop; None if it may be one
+    "The first plausibility feature outside the range training cells show, as a reason"
+    for k, (lo, hi) in ranges.items():
+        if not lo <= features[k] <= hi: return f"{CELL_FEATURES[k]} is {features[k]:.3g}, outside the {lo:.3g} to {hi:.3g} of training cells"
 
 # %% ../nbs/00_cellio.ipynb #f27c35cc
 def wilson(k:int, # successes

@@ -211,6 +211,9 @@ def predict(lib, kw):
     print(f"\n{'slide':{w}}  cells  parasitized  parasitemia %  (95% CI)         call")
     for s in r['slides']: print(f"{s['slide']:{w}}  {s['cells']:5d}  {s['parasitized']:11d}  {s['parasitemia_pct']:13.2f}  ({s['low_pct']:6.2f} to {s['high_pct']:6.2f})  {s['call']}")
     print('\n' + floor_text(r['floor'] or r['model_floor'], r['floor'] is not None))
+    if refused := [x for x in r['rows'] if x['label'] == 'not_a_cell']:
+        print(f"\nRefused {len(refused)} images that are not single-cell crops (left out of the parasitemia; listed in the CSV):"); [print(f"  {x['file']}: {x['reason']}") for x in refused[:20]]
+    elif not r['checked']: print("The model has no cell ranges: images were not checked for being cell crops (export it again).")
     if r['skipped']:
         print(f"\nSkipped {len(r['skipped'])} unreadable files:"); [print(f"  {s['file']}: {s['problem']}") for s in r['skipped']]
     print(f"\n{len(r['rows']):,} cells (threshold {kw.get('threshold', 0.5)}) written to {r['csv']}")

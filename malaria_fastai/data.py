@@ -17,9 +17,10 @@ from .run import *
 
 # %% auto #0
 __all__ = ['NLM_URL', 'NLM_PAGE', 'MAX_MEMBERS', 'MAX_BYTES', 'synth_cells', 'class_root', 'safe_extract', 'fastai_data_dir',
-           'file_digest', 'download_cells', 'find_data', 'inspect_image', 'write_bad_images', 'scan_cells',
-           'data_summary', 'plot_image_sizes', 'check_split', 'split_cells', 'split_summary', 'sample_cells',
-           'prepare_cells', 'read_label_corrections', 'apply_label_corrections', 'plot_cells', 'data_report']
+           'file_digest', 'download_cells', 'find_data', 'inspect_image', 'write_bad_images', 'write_not_cells',
+           'scan_cells', 'data_summary', 'plot_image_sizes', 'check_split', 'split_cells', 'split_summary',
+           'sample_cells', 'prepare_cells', 'read_label_corrections', 'apply_label_corrections', 'plot_cells',
+           'data_report']
 
 # %% ../nbs/00b_data.ipynb #e7500fb7
 NLM_URL = 'https://data.lhncbc.nlm.nih.gov/public/Malaria/cell_images.zip'
@@ -210,6 +211,26 @@ def write_bad_images(folder:Path, # where to write them
            'C90P51ThinF_text_cell_3.png': b'this is not a picture\n', 'C90P51ThinF_bomb_cell_4.png': _png_bomb(40_000, 40_000)}
     for name, data in bad.items(): (folder/name).write_bytes(data)
     return {name: name.split('_')[1] for name in bad}
+
+# %% ../nbs/00b_data.ipynb #nc100002
+def write_not_cells(folder:Path, # where to write them
+                    cells:list,  # a few cell crop files, to scatter on the smear field
+                   )->dict:      # file name -> kind
+    "Write one readable image of each kind that is not a single-cell crop into `folder`"
+    from PIL import ImageDraw
+    folder, rng = Path(folder), np.random.default_rng(0)
+    folder.mkdir(parents=True, exist_ok=True)
+    field = Image.new('RGB', (640, 480), (236, 222, 226))
+    for i, f in enumerate(cells): c = to_rgb8(Image.open(f)); field.paste(c, (40 + 150*(i % 4), 40 + 140*(i//4 % 3)), c.convert('L').point(lambda v: 255*(v > 20)))
+    yy = np.linspace(0, 1, 300)[:, None, None]
+    photo = np.where(yy < .55, [90, 150, 230] + 60*yy, [60, 140, 50]) + rng.normal(0, 12, (300, 400, 3))
+    text = Image.new('RGB', (400, 200), 'white'); ImageDraw.Draw(text).multiline_text((10, 10), 'malaria-fastai predict MODEL PATH\n' * 8, fill='black')
+    thick = np.full((300, 300, 3), [170, 120, 190], float) + rng.normal(0, 10, (300, 300, 3))
+    for cx, cy in rng.uniform(0, 300, (120, 2)): thick[max(0, int(cy) - 3):int(cy) + 3, max(0, int(cx) - 3):int(cx) + 3] = [70, 20, 100]
+    imgs = {'smear_field.png': field, 'blank.png': Image.new('RGB', (120, 120), 'white'), 'photo.jpg': Image.fromarray(photo.clip(0, 255).astype(np.uint8)),
+            'text_screenshot.png': text, 'thick_smear.png': Image.fromarray(thick.clip(0, 255).astype(np.uint8))}
+    for name, im in imgs.items(): im.save(folder/name)
+    return {name: name.split('.')[0] for name in imgs}
 
 # %% ../nbs/00b_data.ipynb #6bbfb0dc
 def _why_not_scanned(f:Path, root:Path)->str|None:

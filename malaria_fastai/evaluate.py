@@ -214,6 +214,17 @@ def floor(self:Run)->dict|None:
         self.save_config(cfg)
     return cfg.floor
 
+# %% ../nbs/03_evaluate.ipynb #nc200002
+@patch(as_prop=True)
+def cell_ranges(self:Run)->dict|None:
+    "The run's `cell_ranges` from (up to) 2,000 of its training cells, saved in `config.json` when first computed; None if those cells are gone"
+    cfg = self.config
+    if cfg.cell_ranges is None and Path(cfg.data).is_dir():
+        files = self.cells('train').sample(frac=1, random_state=0).file[:2000]
+        cfg.cell_ranges = feature_ranges([cell_features(load_cell(f, cfg.size)) for f in files])
+        self.save_config(cfg)
+    return cfg.cell_ranges
+
 # %% ../nbs/03_evaluate.ipynb #3c1a7e01
 def cam_layer(model:torch.nn.Module, # a fastai body + head model
               size:int,              # the cell size it takes

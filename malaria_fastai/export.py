@@ -75,7 +75,7 @@ def onnx_metadata(run:Run)->dict:
     cfg = run.config
     return dict(size=str(cfg.size), stats=json.dumps(cfg.stats), classes=json.dumps(list(CLASSES)), arch=cfg.arch,
                 positive_class=CLASSES[0], preprocessing=PREPROCESSING, run=run.name, producer='malaria-fastai',
-                floor=json.dumps(run.floor), members=json.dumps(cfg.members))
+                floor=json.dumps(run.floor), cell_ranges=json.dumps(run.cell_ranges), members=json.dumps(cfg.members))
 
 # %% ../nbs/05_export.ipynb #c3e2e13f
 def export_fp32(run:Run)->Path:
@@ -133,7 +133,7 @@ def onnx_parity(run:Path|str|Run, # a run folder with model.onnx (and model.int8
     for name, path in dict(pytorch=run.path, onnx_fp32=run/'model.onnx', onnx_int8=run/'model.int8.onnx').items():
         if not path.exists(): continue
         t = time.perf_counter()
-        rows, _ = predict_cells(open_model(path), cells.file.tolist(), bs=bs, progress=progress)
+        rows, _ = predict_cells(open_model(path), cells.file.tolist(), bs=bs, progress=progress, check=False)  # labelled cells: all scored
         pred = np.array([r['label'] == CLASSES[0] for r in rows])
         base = pred if base is None else base
         acc = float((pred == y).mean())

@@ -13,8 +13,8 @@ from fastprogress.fastprogress import progress_bar
 from .cellio import *
 
 # %% auto #0
-__all__ = ['MAX_MEMBER_BYTES', 'list_cells', 'slide_key', 'slide_summary', 'OnnxModel', 'TorchModel', 'open_model', 'read_cells',
-           'predict_cells', 'write_csv', 'predict']
+__all__ = ['MAX_MEMBER_BYTES', 'list_cells', 'slide_key', 'slide_summary', 'OnnxModel', 'TorchModel', 'open_model', 'NotACell',
+           'read_cells', 'predict_cells', 'write_csv', 'predict']
 
 # %% ../nbs/04_predict.ipynb #2a12ab30
 def _walk(folder:Path)->tuple:
@@ -53,16 +53,18 @@ def slide_key(name:str)->str:
 # %% ../nbs/04_predict.ipynb #44f627ff
 def slide_summary(rows:list, # per-cell dicts with `slide` and `label`
                   floor:dict|None=None, # the model's floor; None for no call
-                 )->list:    # per-slide dicts: cells, parasitized, parasitemia_pct, low_pct, high_pct, call
-    "Cells, parasitized cells, parasitemia (%) with a 95% Wilson interval, and the screening call, per slide"
+                 )->list:    # per-slide dicts: cells, parasitized, parasitemia_pct, low_pct, high_pct, call, not_a_cell
+    "Cells, parasitized cells, parasitemia (%) with a 95% Wilson interval and the screening call, per slide; images refused as no cell crop are counted apart"
     counts = {}
     for r in rows:
-        c = counts.setdefault(r['slide'], [0, 0]); c[0] += 1; c[1] += r['label'] == CLASSES[0]
+        c = counts.setdefault(r['slide'], [0, 0, 0])
+        if r['label'] == 'not_a_cell': c[2] += 1
+        else: c[0] += 1; c[1] += r['label'] == CLASSES[0]
     out = []
-    for slide, (n, k) in sorted(counts.items()):
+    for slide, (n, k, refused) in sorted(counts.items()):
         lo, hi = wilson(k, n)
-        out.append(dict(slide=slide, cells=n, parasitized=k, parasitemia_pct=round(100*k/n, 2), low_pct=round(100*lo, 2), high_pct=round(100*hi, 2),
-                        call=slide_call(n, k, floor)))
+        out.append(dict(slide=slide, cells=n, parasitized=k, parasitemia_pct=round(100*k/n, 2) if n else float('nan'), low_pct=round(100*lo, 2), high_pct=round(100*hi, 2),
+                        call=slide_call(n, k, floor) if n else '', not_a_cell=refused))
     return out
 
 # %% ../nbs/04_predict.ipynb #d6b2060c
@@ -78,7 +80,8 @@ class OnnxModel:
         except Exception as e: raise DataError(f"{path} is not a readable ONNX model ({str(e).splitlines()[0][:200]})") from None
         meta = self.session.get_modelmeta().custom_metadata_map
         if 'size' not in meta: raise DataError(f"{path} has no malaria-fastai preprocessing metadata: export it with `malaria-fastai export-onnx`")
-        try: self.size, self.stats, self.classes, self.floor = int(meta['size']), json.loads(meta['stats']), json.loads(meta['classes']), json.loads(meta.get('floor', 'null'))
+        try: (self.size, self.stats, self.classes, self.floor, self.cell_ranges) = (int(meta['size']), json.loads(meta['stats']), json.loads(meta['classes']),
+                 json.loads(meta.get('floor', 'null')), json.loads(meta.get('cell_ranges', 'null')))  # older exports have no floor or ranges
         except (KeyError, ValueError) as e: raise DataError(f"{path} has damaged preprocessing metadata ({type(e).__name__}: {e}): export it again") from None
         inp = self.session.get_inputs()[0]
         self.input = inp.name
@@ -99,7 +102,8 @@ class TorchModel:
                  size:int,          # cell side in pixels
                  stats:list,        # [mean, std] per channel
                  floor:dict|None=None, # the model's floor for the screening call
-                ): self.net, self.size, self.stats, self.floor = net.eval(), size, stats, floor
+                 cell_ranges:dict|None=None, # what a cell crop looks like (`not_a_cell`)
+                ): self.net, self.size, self.stats, self.floor, self.cell_ranges = net.eval(), size, stats, floor, cell_ranges
     def __call__(self, x:np.ndarray)->np.ndarray:
         "Probability of Parasitized for each cell of the batch `x`"
         import torch
@@ -116,8 +120,8 @@ def _torch_model(path:Path, trust_pickle:bool)->TorchModel:
     if path.suffix == '.pkl':
         if not trust_pickle: raise DataError(f"{path}: opening a .pkl runs the code inside it. Pass --trust-pickle only for a file you trust, or give the run's weights.pth or an .onnx export")
         from fastai.learner import load_learner
-        return TorchModel(load_learner(path).model, run.config.size, run.config.stats, run.floor)
-    return TorchModel(run.model(path if path.suffix == '.pth' else None), run.config.size, run.config.stats, run.floor)
+        return TorchModel(load_learner(path).model, run.config.size, run.config.stats, run.floor, run.cell_ranges)
+    return TorchModel(run.model(path if path.suffix == '.pth' else None), run.config.size, run.config.stats, run.floor, run.cell_ranges)
 
 # %% ../nbs/04_predict.ipynb #3c04aff0
 def open_model(path:Path|str,          # an .onnx file; or a run folder, weights.pth or model.pkl (these need the [train] extra)
@@ -144,14 +148,18 @@ def _zip_member(z:zipfile.ZipFile, name:str)->io.BytesIO:
     if (n := z.getinfo(name).file_size) > MAX_MEMBER_BYTES: raise ValueError(f'zip member too large: {n/2**20:,.0f} MiB unpacked')
     return io.BytesIO(z.read(name))  # zipfile stops at the stated size, so a lying header cannot unpack more
 
-def _read_chunk(chunk:list, size:int, stats:tuple, zips:dict)->list:
-    "(name, array or None, problem or None) for each (name, source) of `chunk`"
+class NotACell(str):
+    "Why a readable image was refused as no single-cell crop (`not_a_cell`)"
+
+def _read_chunk(chunk:list, size:int, stats:tuple, zips:dict, ranges:dict|None=None)->list:
+    "(name, array or None, problem or None) for each (name, source) of `chunk`; a `NotACell` problem when `ranges` refuse it"
     out = []
     for name, src in chunk:
         try:
             if not isinstance(src, Path) and src[0] not in zips: zips[src[0]] = zipfile.ZipFile(src[0])  # opened once per zip
-            f = src if isinstance(src, Path) else _zip_member(zips[src[0]], src[1])
-            out.append((name, cell_array(load_cell(f, size), stats), None))
+            img = load_cell(src if isinstance(src, Path) else _zip_member(zips[src[0]], src[1]), size)
+            why = not_a_cell(cell_features(img), ranges) if ranges else None
+            out.append((name, None, NotACell(why)) if why else (name, cell_array(img, stats), None))
         except _UNREADABLE as e: out.append((name, None, str(e).splitlines()[0][:200] or type(e).__name__))
     return out
 
@@ -160,6 +168,7 @@ def read_cells(items:list,   # (name, source) pairs from `list_cells`
                size:int,     # cell side in pixels
                stats:tuple,  # (mean, std) for `cell_array`
                chunk:int=64, # cells decoded per step; two steps are in memory at a time
+               ranges:dict|None=None, # the model's `cell_ranges`: images outside them are refused as no cell crop
               ):             # yields (name, array or None, problem or None)
     "Decode `items` in order in a background thread, one chunk ahead of the caller"
     zips = {}
@@ -167,7 +176,7 @@ def read_cells(items:list,   # (name, source) pairs from `list_cells`
         with ThreadPoolExecutor(1) as pool:
             pending = None
             for i in range(0, len(items), chunk):
-                ahead = pool.submit(_read_chunk, items[i:i+chunk], size, stats, zips)
+                ahead = pool.submit(_read_chunk, items[i:i+chunk], size, stats, zips, ranges)
                 if pending: yield from pending.result()
                 pending = ahead
             if pending: yield from pending.result()
@@ -180,17 +189,19 @@ def predict_cells(model,                 # a back end from `open_model`, or anyt
                   bs:int=64,             # batch size
                   threshold:float=0.5,   # a cell is called parasitized when its probability is at least this
                   progress:bool=True,    # progress bar
-                 )->tuple:               # (per-cell rows, skipped files)
+                  check:bool=True,       # refuse images that are not cell crops (with the model's `cell_ranges`, if it has them)
+                 )->tuple:               # (per-cell rows, skipped files); a refused image's row has label 'not_a_cell' and the reason
     "Probability and label for every readable cell under `paths`, two batches in memory at a time"
     if not 0 <= threshold <= 1: raise DataError(f"--threshold must be between 0 and 1 (got {threshold})")
     (items, skipped), rows, batch = list_cells(paths), [], []
     def flush():
         for (name, _), p in zip(batch, model(np.stack([a for _, a in batch]))):
-            rows.append(dict(file=name, slide=slide_key(name), prob_parasitized=round(float(p), 5), label=CLASSES[0] if p >= threshold else CLASSES[1]))
+            rows.append(dict(file=name, slide=slide_key(name), prob_parasitized=round(float(p), 5), label=CLASSES[0] if p >= threshold else CLASSES[1], reason=''))
         batch.clear()
-    cells = read_cells(items, model.size, model.stats, bs)
+    cells = read_cells(items, model.size, model.stats, bs, getattr(model, 'cell_ranges', None) if check else None)
     for name, x, problem in (progress_bar(cells, total=len(items)) if progress and items else cells):
-        if x is None: skipped.append(dict(file=name, problem=problem))
+        if isinstance(problem, NotACell): rows.append(dict(file=name, slide=slide_key(name), prob_parasitized='', label='not_a_cell', reason=str(problem)))
+        elif x is None: skipped.append(dict(file=name, problem=problem))
         else: batch.append((name, x))
         if len(batch) == bs: flush()
     if batch: flush()
@@ -235,4 +246,4 @@ def predict(model:str,                  # a run folder, weights.pth (config.json
     rows, skipped = predict_cells(m, paths, bs, threshold, progress)
     if not rows: raise DataError(f"No readable cell images under {' '.join(map(str, paths))}" + (f" ({len(skipped)} unreadable)" if skipped else ''))
     floor = m.floor if m.floor and m.floor['threshold'] == threshold else None  # a floor holds for the threshold it was calibrated at
-    return dict(rows=rows, skipped=skipped, slides=slide_summary(rows, floor), floor=floor, model_floor=m.floor, csv=write_csv(rows, csv))
+    return dict(rows=rows, skipped=skipped, slides=slide_summary(rows, floor), floor=floor, model_floor=m.floor, checked=bool(m.cell_ranges), csv=write_csv(rows, csv))

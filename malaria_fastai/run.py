@@ -101,6 +101,7 @@ class RunConfig:
     versions:dict=field(default_factory=dict) # torch, timm and fastai versions
     lr_find:dict|None=None    # lr_find's suggestions, when it chose `lr`
     floor:dict|None=None      # the screening floor: per-cell false-positive rate on validation cells (`calibrate_floor`)
+    cell_ranges:dict|None=None # what a cell crop looks like: ranges of `cell_features` on training cells (`not_a_cell`)
     members:list=field(default_factory=list) # sub-folder runs whose probabilities this model averages (a cross-validation)
     extra:dict=field(default_factory=dict)    # keys this version does not know, kept as they were
 

@@ -28,7 +28,7 @@ def test_onnx_predict_without_torch(exported, synth, tmp_path):
     assert r.returncode == 0, r.stderr
     rows = list(csv.DictReader(open(tmp_path/'cells.csv')))
     assert len(rows) == len(list((synth/'Parasitized').iterdir())) + len(list((synth/'Uninfected').glob('*.png'))) - 4
-    assert set(rows[0]) == {'file', 'slide', 'prob_parasitized', 'label'}
+    assert set(rows[0]) == {'file', 'slide', 'prob_parasitized', 'label', 'reason'}
     assert 'Skipped 4 unreadable files' in r.stdout and 'parasitemia' in r.stdout
 
 def test_not_an_onnx_model_is_a_clear_error(tmp_path, capsys):
