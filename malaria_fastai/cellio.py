@@ -131,10 +131,10 @@ def floor_count(n:int,           # cells on the slide
     "The fewest parasitized calls among `n` cells that an uninfected slide reaches with probability below `alpha`"
     if fpr <= 0: return 1
     if fpr >= 1: return None  # every cell of an uninfected slide is called: no count says more
-    logs, cdf = math.log(fpr), 0.  # cdf: P(X < k), summed from the binomial pmf in log space
+    logp, logq, lgn, cdf = math.log(fpr), math.log1p(-fpr), math.lgamma(n + 1), 0.  # cdf: P(X < k), summed from the binomial pmf in log space
     for k in range(n + 1):
         if 1 - cdf < alpha: return k
-        cdf += math.exp(math.lgamma(n + 1) - math.lgamma(k + 1) - math.lgamma(n - k + 1) + k*logs + (n - k)*math.log1p(-fpr))
+        cdf += math.exp(lgn - math.lgamma(k + 1) - math.lgamma(n - k + 1) + k*logp + (n - k)*logq)
     return None
 
 # %% ../nbs/00_cellio.ipynb #fl000005

@@ -6,14 +6,13 @@
 from __future__ import annotations
 import datetime, inspect, shutil
 from pathlib import Path
-import numpy as np, pandas as pd, torch
+import numpy as np, pandas as pd
 from fastcore.meta import delegates
-from sklearn.metrics import roc_auc_score
 from .cellio import *
 from .run import *
 from .data import check_split, find_data
 from .train import train, resume, _check_train_args
-from .evaluate import (metrics_table, metrics_md, per_patient, calibrate_floor, calls_md, patient_calls, who_table,
+from .evaluate import (_cell_metrics, metrics_table, metrics_md, per_patient, calibrate_floor, calls_md, patient_calls, who_table,
                                      plot_confusion, plot_roc, plot_parasitemia, label_review, contact_sheet)
 
 # %% auto #0
@@ -58,10 +57,8 @@ def fold_preds(run:Run,            # a finished fold run
 
 # %% ../nbs/06_cv.ipynb #cv0016
 def _fold_row(d:pd.DataFrame)->pd.Series:
-    y, pred = (d.label == CLASSES[0]).to_numpy(), d.prob_parasitized.to_numpy() >= 0.5
-    return pd.Series(dict(cells=len(d), patients=d.patient.nunique(), accuracy=(y == pred).mean(),
-                          sensitivity=pred[y].mean() if y.any() else np.nan, specificity=(~pred[~y]).mean() if (~y).any() else np.nan,
-                          roc_auc=roc_auc_score(y, d.prob_parasitized) if 0 < y.sum() < len(y) else np.nan))
+    m = _cell_metrics((d.label == CLASSES[0]).to_numpy(), d.prob_parasitized.to_numpy(), 0.5)
+    return pd.Series(dict(cells=len(d), patients=d.patient.nunique(), **{k: m[k] for k in ('accuracy', 'sensitivity', 'specificity', 'roc_auc')}))
 
 def per_fold(oof:pd.DataFrame, # out-of-fold predictions: label, patient, fold, prob_parasitized
             )->pd.DataFrame:   # one row per fold, then `mean` and `sd`
@@ -74,11 +71,9 @@ def ensemble_table(test:pd.DataFrame, # test cells: label, and one probability c
                    members:list,      # those columns
                   )->pd.DataFrame:    # accuracy, ROC AUC and log loss per model, then the ensemble's
     "Each fold model on the held-out test patients, then the ensemble (their mean probability)"
-    from sklearn.metrics import log_loss
-    y = (test.label == CLASSES[0]).astype(int).to_numpy()
+    y = (test.label == CLASSES[0]).to_numpy()
     probs = {m: test[m].to_numpy() for m in members} | {'ensemble': test[members].mean(1).to_numpy()}
-    return pd.DataFrame({m: dict(accuracy=((p >= .5) == y).mean(), roc_auc=roc_auc_score(y, p) if 0 < y.sum() < len(y) else np.nan,
-                                 log_loss=log_loss(y, np.clip(p, 1e-7, 1 - 1e-7), labels=[0, 1])) for m, p in probs.items()}).T
+    return pd.DataFrame({m: _cell_metrics(y, p, 0.5) for m, p in probs.items()}).T[['accuracy', 'roc_auc', 'log_loss']]
 
 # %% ../nbs/06_cv.ipynb #cv0020b
 def _arrays(d:pd.DataFrame)->tuple: return (d.label == CLASSES[0]).astype(int).to_numpy(), d.prob_parasitized.to_numpy(), d.patient.to_numpy()
