@@ -10,9 +10,10 @@ from fastcore.parallel import parallel
 from record import record
 
 def reason(f, size, ranges):
-    from malaria_fastai.cellio import load_cell, cell_features, not_a_cell
+    "The plausibility feature (`CELL_FEATURES`) that refuses the image at `f`, or None"
+    from malaria_fastai.cellio import CELL_FEATURES, load_cell, cell_features, not_a_cell
     why = not_a_cell(cell_features(load_cell(f, size)), ranges)
-    return why.split(' is ')[0] if why else None
+    return next(k for k, d in CELL_FEATURES.items() if why.startswith(d)) if why else None
 
 def main(run, data):
     from malaria_fastai.run import Run
