@@ -5,7 +5,11 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash tools/setup.sh
 export MPLBACKEND=Agg
+# The notebooks and tests make their fixtures and runs in temporary folders: give them one of their own, removed at
+# exit, so repeated runs (CI on a shared disk) do not fill /tmp.
+export TMPDIR=$(mktemp -d "${TMPDIR:-/tmp}/malaria-test.XXXXXX")
+trap 'rm -rf "$TMPDIR"' EXIT
 echo "== nbdev-test (notebooks in nbs/; the tutorials run in pytest, through a Jupyter kernel)"
 .venv/bin/nbdev-test --do-print --skip-folder-re '^([_.]|tutorials$)'
 echo "== pytest (tests/)"
-exec .venv/bin/python -m pytest "$@"
+.venv/bin/python -m pytest "$@"
