@@ -83,18 +83,23 @@ def cell_array(img:Image.Image, # from `load_cell`
 
 # %% ../nbs/00_cellio.ipynb #nc000002
 CELL_FEATURES = {'dark_corners': 'share of the corners that is black (a crop is a cell cut out on black)',
-                 'fill': 'share of the image the cell covers', 'red': "the cell's mean red", 'green': "the cell's mean green",
-                 'blue': "the cell's mean blue", 'contrast': "the spread of the cell's pixel values"}
+                 'fill': 'share of the image the cell covers',
+                 'box_fill': 'share of its bounding box the cell covers (a round cell about 0.79, a rectangle 1)',
+                 'red': "the cell's mean red", 'green': "the cell's mean green", 'blue': "the cell's mean blue",
+                 'contrast': "the spread of the cell's pixel values"}
 
 def cell_features(img:Image.Image, # from `load_cell`
                  )->dict:          # one value per name in `CELL_FEATURES`
-    "The plausibility features of a cell image: dark corners, fill, the cell's mean colour and contrast"
+    "The plausibility features of a cell image: dark corners, fill, roundness, the cell's mean colour and contrast"
     a = np.asarray(img); k = max(2, a.shape[0]//6)
     dark = a.max(2) < 30
     fg = a[~dark].astype(np.float32)
     mean = fg.mean(0) if len(fg) else np.zeros(3)
+    ys, xs = np.nonzero(~dark)
+    box = (np.ptp(ys) + 1)*(np.ptp(xs) + 1) if len(ys) else 1
     return dict(dark_corners=float(np.mean([dark[:k, :k].mean(), dark[:k, -k:].mean(), dark[-k:, :k].mean(), dark[-k:, -k:].mean()])),
-                fill=float(1 - dark.mean()), red=float(mean[0]), green=float(mean[1]), blue=float(mean[2]), contrast=float(fg.std()) if len(fg) else 0.)
+                fill=float(1 - dark.mean()), box_fill=float(len(ys)/box), red=float(mean[0]), green=float(mean[1]),
+                blue=float(mean[2]), contrast=float(fg.std()) if len(fg) else 0.)
 
 # %% ../nbs/00_cellio.ipynb #nc000004
 def feature_ranges(features:list,    # `cell_features` of training cells
