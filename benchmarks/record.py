@@ -1,4 +1,6 @@
-"Write one benchmark's section of BENCHMARKS.md, with the machine, the date and the command that produced it."
+"""Write one benchmark's section of BENCHMARKS.md, with the machine, the date and the command that produced it; no machine paths.
+Usage: python benchmarks/record.py   (makes the paths already in BENCHMARKS.md portable)
+"""
 import datetime, os, platform, re, sys
 from pathlib import Path
 
@@ -18,6 +20,11 @@ def stages(run:Path)->str:
     import csv
     with open(run/'timing.csv') as f: return ', '.join(f"{r['stage']} {r['epochs']} ep {float(r['seconds'])/60:.1f} min" for r in csv.DictReader(f))
 
+def portable(text:str)->str:
+    "`text` with this machine's paths made portable: the project's parent folder as `..`, temporary folders as `$TMPDIR`"
+    text = re.sub(r"(?<![\w.])" + re.escape(str(BENCHMARKS.parent.parent)) + "/", "../", text)
+    return re.sub(r"(?<![\w.])/(?:var/)?tmp/", "$TMPDIR/", text)
+
 def record(name:str, body:str):
     "Replace (or add) the section `## name` of BENCHMARKS.md with `body`, stamped with machine, date and command"
     cmd = ' '.join(['python', os.path.relpath(sys.argv[0], BENCHMARKS.parent), *sys.argv[1:]])
@@ -26,5 +33,8 @@ def record(name:str, body:str):
     pat = re.compile(rf"^## {re.escape(name)}\n.*?(?=^## |\Z)", re.S | re.M)
     text = pat.sub(lambda _: section + '\n', text) if pat.search(text) else text.rstrip() + '\n\n' + section
     tmp = BENCHMARKS.with_suffix('.md.partial')
-    tmp.write_text(text); tmp.replace(BENCHMARKS)
-    print(section)
+    tmp.write_text(portable(text)); tmp.replace(BENCHMARKS)
+    print(portable(section))
+
+if __name__ == '__main__':
+    BENCHMARKS.write_text(portable(BENCHMARKS.read_text()))
