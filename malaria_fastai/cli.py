@@ -205,15 +205,18 @@ def export_onnx(lib, kw):
 # %% ../nbs/07_cli.ipynb #84ef8be3
 @command('malaria_fastai.predict:predict', pos=['model'])
 def predict(lib, kw):
-    "Screen cell images: a per-cell CSV and a per-slide parasitemia summary (an .onnx model needs no torch)"
+    "Screen cell images: a per-cell CSV, resumable after a crash, and a per-slide parasitemia summary (an .onnx model needs no torch)"
+    from malaria_fastai.predict import UNREADABLE
     r = lib(kw.pop('model'), *kw.pop('paths'), **kw)
+    n, ex = r['tally'].labels, r['tally'].examples
+    if r['resumed']: print(f"Resumed: {r['resumed']:,} files already had their row in {r['csv']}.partial; screened the rest.")
     w = max(len(s['slide']) for s in r['slides'])
     print(f"\n{'slide':{w}}  cells  parasitized  parasitemia %  (95% CI)         call")
     for s in r['slides']: print(f"{s['slide']:{w}}  {s['cells']:5d}  {s['parasitized']:11d}  {s['parasitemia_pct']:13.2f}  ({s['low_pct']:6.2f} to {s['high_pct']:6.2f})  {s['call']}")
     print('\n' + floor_text(r['floor'] or r['model_floor'], r['floor'] is not None))
-    if refused := [x for x in r['rows'] if x['label'] == 'not_a_cell']:
-        print(f"\nRefused {len(refused)} images that are not single-cell crops (left out of the parasitemia; listed in the CSV):"); [print(f"  {x['file']}: {x['reason']}") for x in refused[:20]]
-    elif not r['checked']: print("The model has no cell ranges: images were not checked for being cell crops (export it again).")
-    if r['skipped']:
-        print(f"\nSkipped {len(r['skipped'])} unreadable files:"); [print(f"  {s['file']}: {s['problem']}") for s in r['skipped']]
-    print(f"\n{len(r['rows']):,} cells (threshold {kw.get('threshold', 0.5)}) written to {r['csv']}")
+    if not r['checked']: print("The model has no cell ranges: images were not checked for being cell crops (export it again).")
+    for label, what in (('not_a_cell', "Refused {} images that are not single-cell crops (left out of the parasitemia; in the CSV with the reason):"),
+                        (UNREADABLE, f"Skipped {{}} unreadable files (in the CSV as '{UNREADABLE}', with the reason):")):
+        if n[label]: print('\n' + what.format(n[label])); [print(f"  {x['file']}: {x['problem']}") for x in ex[label]]
+        if n[label] > len(ex[label]): print(f"  ... and {n[label] - len(ex[label]):,} more")
+    print(f"\n{r['cells']:,} cells (threshold {kw.get('threshold', 0.5)}) written to {r['csv']}")

@@ -4,8 +4,9 @@
 
 # %% ../nbs/04_predict.ipynb #99ecb8b6
 from __future__ import annotations
-import csv, io, json, os, zipfile
-from concurrent.futures import ThreadPoolExecutor
+import csv, io, json, multiprocessing, os, zipfile
+from collections import Counter, deque
+from concurrent.futures import ThreadPoolExecutor, ProcessPoolExecutor
 from pathlib import Path
 import numpy as np
 from PIL import Image
@@ -13,8 +14,9 @@ from fastprogress.fastprogress import progress_bar
 from .cellio import *
 
 # %% auto #0
-__all__ = ['MAX_MEMBER_BYTES', 'list_cells', 'slide_key', 'slide_summary', 'OnnxModel', 'TorchModel', 'open_model', 'NotACell',
-           'read_cells', 'predict_cells', 'write_csv', 'predict']
+__all__ = ['UNREADABLE', 'MAX_MEMBER_BYTES', 'FIELDS', 'list_cells', 'slide_key', 'Tally', 'slide_summary', 'OnnxModel',
+           'TorchModel', 'open_model', 'NotACell', 'read_cells', 'screen', 'predict_cells', 'append_rows',
+           'resume_rows', 'predict']
 
 # %% ../nbs/04_predict.ipynb #2a12ab30
 def _walk(folder:Path)->tuple:
@@ -51,21 +53,36 @@ def slide_key(name:str)->str:
     return patient_id(Path(leaf).name) or (Path(leaf).parent.name or '.')
 
 # %% ../nbs/04_predict.ipynb #44f627ff
-def slide_summary(rows:list, # per-cell dicts with `slide` and `label`
-                  floor:dict|None=None, # the model's floor; None for no call
-                 )->list:    # per-slide dicts: cells, parasitized, parasitemia_pct, low_pct, high_pct, call, not_a_cell
-    "Cells, parasitized cells, parasitemia (%) with a 95% Wilson interval and the screening call, per slide; images refused as no cell crop are counted apart"
-    counts = {}
-    for r in rows:
-        c = counts.setdefault(r['slide'], [0, 0, 0])
+UNREADABLE = 'unreadable'  # the label of a file that could not be read as an image
+
+class Tally:
+    "Per-slide counts of screened rows and the first few refused and unreadable files: its memory does not grow with the cells"
+    def __init__(self, keep:int=20): # files kept as examples of each problem
+        self.slides, self.keep, self.labels, self.examples = {}, keep, Counter(), {'not_a_cell': [], UNREADABLE: []}
+    def add(self, r:dict): # a row (`file`, `slide`, `label`, `reason`)
+        "Count one row"
+        self.labels[r['label']] += 1
+        if r['label'] in self.examples and len(ex := self.examples[r['label']]) < self.keep: ex.append(dict(file=r['file'], problem=r['reason']))
+        if r['label'] == UNREADABLE: return
+        c = self.slides.setdefault(r['slide'], [0, 0, 0])
         if r['label'] == 'not_a_cell': c[2] += 1
         else: c[0] += 1; c[1] += r['label'] == CLASSES[0]
-    out = []
-    for slide, (n, k, refused) in sorted(counts.items()):
-        lo, hi = wilson(k, n)
-        out.append(dict(slide=slide, cells=n, parasitized=k, parasitemia_pct=round(100*k/n, 2) if n else float('nan'), low_pct=round(100*lo, 2), high_pct=round(100*hi, 2),
-                        call=slide_call(n, k, floor) if n else '', not_a_cell=refused))
-    return out
+    def summary(self, floor:dict|None=None)->list: # per-slide dicts: cells, parasitized, parasitemia_pct, low_pct, high_pct, call, not_a_cell
+        "Cells, parasitized cells, parasitemia (%) with its 95% Wilson interval and the screening call (`floor`: None for none), per slide"
+        out = []
+        for slide, (n, k, refused) in sorted(self.slides.items()):
+            lo, hi = wilson(k, n)
+            out.append(dict(slide=slide, cells=n, parasitized=k, parasitemia_pct=round(100*k/n, 2) if n else float('nan'), low_pct=round(100*lo, 2),
+                            high_pct=round(100*hi, 2), call=slide_call(n, k, floor) if n else '', not_a_cell=refused))
+        return out
+
+def slide_summary(rows:list, # per-cell dicts with `slide` and `label`
+                  floor:dict|None=None, # the model's floor; None for no call
+                 )->list:    # `Tally.summary` of `rows`
+    "Per-slide cells, parasitemia with its interval, and call; images refused as no cell crop are counted apart, unreadable files not at all"
+    t = Tally()
+    for r in rows: t.add(r)
+    return t.summary(floor)
 
 # %% ../nbs/04_predict.ipynb #d6b2060c
 class OnnxModel:
@@ -151,13 +168,15 @@ def _zip_member(z:zipfile.ZipFile, name:str)->io.BytesIO:
 class NotACell(str):
     "Why a readable image was refused as no single-cell crop (`not_a_cell`)"
 
-def _read_chunk(chunk:list, size:int, stats:tuple, zips:dict, ranges:dict|None=None)->list:
+_ZIPS = {}  # the zips this process reads cells from, each opened once (`read_cells` closes them)
+
+def _read_chunk(chunk:list, size:int, stats:tuple, ranges:dict|None=None)->list:
     "(name, array or None, problem or None) for each (name, source) of `chunk`; a `NotACell` problem when `ranges` refuse it"
     out = []
     for name, src in chunk:
         try:
-            if not isinstance(src, Path) and src[0] not in zips: zips[src[0]] = zipfile.ZipFile(src[0])  # opened once per zip
-            img = load_cell(src if isinstance(src, Path) else _zip_member(zips[src[0]], src[1]), size)
+            if not isinstance(src, Path) and src[0] not in _ZIPS: _ZIPS[src[0]] = zipfile.ZipFile(src[0])
+            img = load_cell(src if isinstance(src, Path) else _zip_member(_ZIPS[src[0]], src[1]), size)
             why = not_a_cell(cell_features(img), ranges) if ranges else None
             out.append((name, None, NotACell(why)) if why else (name, cell_array(img, stats), None))
         except _UNREADABLE as e: out.append((name, None, str(e).splitlines()[0][:200] or type(e).__name__))
@@ -167,56 +186,84 @@ def _read_chunk(chunk:list, size:int, stats:tuple, zips:dict, ranges:dict|None=N
 def read_cells(items:list,   # (name, source) pairs from `list_cells`
                size:int,     # cell side in pixels
                stats:tuple,  # (mean, std) for `cell_array`
-               chunk:int=64, # cells decoded per step; two steps are in memory at a time
+               chunk:int=64, # cells decoded per step
                ranges:dict|None=None, # the model's `cell_ranges`: images outside them are refused as no cell crop
+               jobs:int=1,   # decoding processes; 1 decodes in a background thread of this one
               ):             # yields (name, array or None, problem or None)
-    "Decode `items` in order in a background thread, one chunk ahead of the caller"
-    zips = {}
+    "Decode `items` in order, `jobs` chunks ahead of the caller: in a background thread, or in `jobs` processes"
+    pool = ThreadPoolExecutor(1) if jobs == 1 else ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context('spawn'))
+    ahead = deque()
     try:
-        with ThreadPoolExecutor(1) as pool:
-            pending = None
-            for i in range(0, len(items), chunk):
-                ahead = pool.submit(_read_chunk, items[i:i+chunk], size, stats, zips, ranges)
-                if pending: yield from pending.result()
-                pending = ahead
-            if pending: yield from pending.result()
+        for i in range(0, len(items), chunk):
+            ahead.append(pool.submit(_read_chunk, items[i:i+chunk], size, stats, ranges))
+            if len(ahead) > jobs: yield from ahead.popleft().result()
+        while ahead: yield from ahead.popleft().result()
     finally:
-        for z in zips.values(): z.close()
+        pool.shutdown(cancel_futures=True)
+        for z in _ZIPS.values(): z.close()
+        _ZIPS.clear()
 
 # %% ../nbs/04_predict.ipynb #7f142ef7
+def _label(model, rows:list, xs:list, threshold:float)->list:
+    "`rows`, the cells among them (those with no label yet) given the model's probability of `xs` and their label"
+    probs = iter(model(np.stack(xs)) if xs else [])
+    for r in rows:
+        if r['label'] is None: p = float(next(probs)); r.update(prob_parasitized=round(p, 5), label=CLASSES[0] if p >= threshold else CLASSES[1])
+    return rows
+
+def screen(model,               # a back end from `open_model`, or anything with `size`, `stats` and a batch call
+           items:list,          # (name, source) pairs from `list_cells`
+           bs:int=64,           # batch size
+           threshold:float=0.5, # a cell is called parasitized when its probability is at least this
+           check:bool=True,     # refuse images that are not cell crops (with the model's `cell_ranges`, if it has them)
+           jobs:int=1,          # decoding processes (`read_cells`)
+          ):                    # yields a row per item: file, slide, prob_parasitized, label, reason
+    "A row per item, in their order, a batch at a time: the probability and label, or `not_a_cell` or `unreadable` with the reason"
+    rows, xs = [], []
+    for name, x, why in read_cells(items, model.size, model.stats, bs, getattr(model, 'cell_ranges', None) if check else None, jobs):
+        label = None if x is not None else 'not_a_cell' if isinstance(why, NotACell) else UNREADABLE
+        rows.append(dict(file=name, slide=slide_key(name), prob_parasitized='', label=label, reason=str(why or '')))
+        if x is not None: xs.append(x)
+        if len(rows) == bs: yield from _label(model, rows, xs, threshold); rows, xs = [], []
+    yield from _label(model, rows, xs, threshold)
+
+def _check_options(threshold:float, jobs:int):
+    "Refuse a threshold outside [0, 1] and fewer than one decoding job"
+    if not 0 <= threshold <= 1: raise DataError(f"--threshold must be between 0 and 1 (got {threshold})")
+    if jobs < 1: raise DataError(f"--jobs must be at least 1 (got {jobs})")
+
 def predict_cells(model,                 # a back end from `open_model`, or anything with `size`, `stats` and a batch call
                   paths:list,            # image files, folders and zips
                   bs:int=64,             # batch size
                   threshold:float=0.5,   # a cell is called parasitized when its probability is at least this
                   progress:bool=True,    # progress bar
                   check:bool=True,       # refuse images that are not cell crops (with the model's `cell_ranges`, if it has them)
-                 )->tuple:               # (per-cell rows, skipped files); a refused image's row has label 'not_a_cell' and the reason
-    "Probability and label for every readable cell under `paths`, two batches in memory at a time"
-    if not 0 <= threshold <= 1: raise DataError(f"--threshold must be between 0 and 1 (got {threshold})")
-    (items, skipped), rows, batch = list_cells(paths), [], []
-    def flush():
-        for (name, _), p in zip(batch, model(np.stack([a for _, a in batch]))):
-            rows.append(dict(file=name, slide=slide_key(name), prob_parasitized=round(float(p), 5), label=CLASSES[0] if p >= threshold else CLASSES[1], reason=''))
-        batch.clear()
-    cells = read_cells(items, model.size, model.stats, bs, getattr(model, 'cell_ranges', None) if check else None)
-    for name, x, problem in (progress_bar(cells, total=len(items)) if progress and items else cells):
-        if isinstance(problem, NotACell): rows.append(dict(file=name, slide=slide_key(name), prob_parasitized='', label='not_a_cell', reason=str(problem)))
-        elif x is None: skipped.append(dict(file=name, problem=problem))
-        else: batch.append((name, x))
-        if len(batch) == bs: flush()
-    if batch: flush()
+                  jobs:int=1,            # decoding processes (`read_cells`)
+                 )->tuple:               # (rows, skipped files); a refused image's row has label 'not_a_cell' and the reason
+    "`screen` every image under `paths` into a list: the rows of the readable ones, and the unreadable ones apart"
+    _check_options(threshold, jobs)
+    (items, skipped), rows = list_cells(paths), []
+    screened = screen(model, items, bs, threshold, check, jobs)
+    for r in (progress_bar(screened, total=len(items)) if progress and items else screened):
+        if r['label'] == UNREADABLE: skipped.append(dict(file=r['file'], problem=r['reason']))
+        else: rows.append(r)
     return rows, skipped
 
 # %% ../nbs/04_predict.ipynb #3747d036
-def write_csv(rows:list,       # dicts with the same keys
-              dest:Path|str,   # CSV file to write, atomically
-              fields:list|None=None, # columns; default the keys of the first row
-             )->Path:
-    "Write `rows` to a CSV file atomically"
-    with atomic_write(dest) as tmp, open(tmp, 'w', newline='') as f:
-        w = csv.DictWriter(f, fieldnames=fields or list(rows[0]))
-        w.writeheader(); w.writerows(rows)
-    return Path(dest)
+FIELDS = ['file', 'slide', 'prob_parasitized', 'label', 'reason']  # the per-cell CSV's columns
+
+def append_rows(rows,                  # dicts with the `FIELDS`, e.g. from `screen`
+                dest:Path,             # the CSV to extend; made, with its header, when missing or empty
+                tally:Tally|None=None, # counts each row as it is written
+               ):
+    "Write `rows` to the end of `dest` as they come, each line on disk once written"
+    new = not dest.exists() or dest.stat().st_size == 0
+    with open(dest, 'a', newline='', buffering=1) as f:  # line-buffered: a crash loses at most the line being written
+        w = csv.DictWriter(f, FIELDS, lineterminator='\n')
+        if new: w.writeheader()
+        for r in rows:
+            w.writerow(r)
+            if tally: tally.add(r)
 
 # %% ../nbs/04_predict.ipynb #685459f1
 def _check_csv(csv:Path|str, # the output the user asked for
@@ -229,21 +276,53 @@ def _check_csv(csv:Path|str, # the output the user asked for
         if dest == p or p in dest.parents: raise DataError(f"--csv {csv} would be written over or inside an input ({p}): choose another path")
     check_writable(dest.parent, '--csv')
 
+# %% ../nbs/04_predict.ipynb #rs000001
+def _trim(part:Path):
+    "Cut a line that a crash left half-written off the end of `part`"
+    with open(part, 'rb+') as f:
+        end = f.seek(0, 2); f.seek(max(0, end - 2**16)); tail = f.read()
+        if not tail.endswith(b'\n'): f.truncate(end - len(tail) + tail.rfind(b'\n') + 1)
+
+def resume_rows(part:Path,      # the `.partial` CSV an interrupted `predict` left
+                items:list,     # what this run screens, from `list_cells`
+                threshold:float, # this run's threshold
+                tally:Tally,    # counts the rows already written
+               )->int:          # how many of `items` have their row
+    "Count the rows an interrupted screening wrote; DataError if they are not the first of `items`, or at another threshold"
+    _trim(part); n = 0
+    with open(part, newline='') as f:
+        rows = csv.DictReader(f)
+        if rows.fieldnames not in (None, FIELDS): raise DataError(f"{part} is no partial screening CSV: delete it, or choose another --csv")
+        for n, r in enumerate(rows, 1):
+            if n > len(items) or r['file'] != items[n-1][0]:
+                raise DataError(f"{part} is from another screening (its row {n} is {r['file']}): delete it, or choose another --csv")
+            if r['label'] in CLASSES and (float(r['prob_parasitized']) >= threshold) != (r['label'] == CLASSES[0]):
+                raise DataError(f"{part} was screened at another --threshold: rerun with that one, or delete it")
+            tally.add(r)
+    return n
+
 # %% ../nbs/04_predict.ipynb #1571502a
 def predict(model:str,                  # a run folder, weights.pth (config.json beside it), .onnx, or model.pkl (with --trust-pickle)
             *paths:str,                 # image files, folders (recursive) and zips, in any mix
             csv:str='cells.csv',        # the per-cell CSV to write (never over or inside an input)
             threshold:float=0.5,        # a cell is called parasitized when its probability is at least this
             bs:int=64,                  # batch size
+            jobs:int=1,                 # processes decoding images; 1 decodes in a background thread (enough for 2 cores)
             threads:int|None=None,      # CPU threads for the model; default all cores but one for .onnx, torch's own default otherwise
             trust_pickle:bool=False,    # allow unpickling a model.pkl (it runs code: only files you trust) when no weights.pth is beside it
             progress:bool=True,         # progress bar
-           )->dict:                     # `rows`, `skipped`, `slides` (per-slide summary and call), `floor` (None: no calls) and `csv`
-    "Screen cell images: a per-cell CSV and a per-slide parasitemia summary (an .onnx model needs no torch)"
+           )->dict:                     # `cells`, `slides` (per-slide summary and call), `tally`, `resumed`, `floor` (None: no calls), `csv`
+    "Screen cell images: a per-cell CSV, resumable after a crash, and a per-slide parasitemia summary (an .onnx model needs no torch)"
     if not paths: raise DataError("Give at least one PATH: image files, folders or zips")
-    _check_csv(csv, [model, *paths])
-    m = open_model(model, threads, trust_pickle)
-    rows, skipped = predict_cells(m, paths, bs, threshold, progress)
-    if not rows: raise DataError(f"No readable cell images under {' '.join(map(str, paths))}" + (f" ({len(skipped)} unreadable)" if skipped else ''))
+    _check_csv(csv, [model, *paths]); _check_options(threshold, jobs)
+    m, (items, not_searched), tally, part = open_model(model, threads, trust_pickle), list_cells(paths), Tally(), Path(f'{csv}.partial')
+    for s in not_searched: tally.add(dict(file=s['file'], slide='', label=UNREADABLE, reason=s['problem']))
+    done = resume_rows(part, items, threshold, tally) if part.exists() else 0
+    rows = screen(m, items[done:], bs, threshold, True, jobs)
+    append_rows(progress_bar(rows, total=len(items) - done) if progress and len(items) > done else rows, part, tally)
+    if not tally.slides:
+        part.unlink(); raise DataError(f"No readable cell images under {' '.join(map(str, paths))} ({tally.labels[UNREADABLE]} unreadable)")
+    part.replace(csv)
     floor = m.floor if m.floor and m.floor['threshold'] == threshold else None  # a floor holds for the threshold it was calibrated at
-    return dict(rows=rows, skipped=skipped, slides=slide_summary(rows, floor), floor=floor, model_floor=m.floor, checked=bool(m.cell_ranges), csv=write_csv(rows, csv))
+    return dict(cells=sum(tally.labels[c] for c in CLASSES), slides=tally.summary(floor), tally=tally, resumed=done, floor=floor,
+                model_floor=m.floor, checked=bool(m.cell_ranges), csv=Path(csv))
