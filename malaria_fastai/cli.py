@@ -4,7 +4,7 @@
 
 # %% ../nbs/07_cli.ipynb #55a07a68
 from __future__ import annotations
-import argparse, importlib, inspect, sys, types
+import argparse, importlib, inspect, os, sys, types
 from fastcore.script import anno_parser
 from .cellio import DataError
 
@@ -154,9 +154,12 @@ def train(lib, kw,
     from malaria_fastai.run import read_json
     from malaria_fastai.train import resume as resume_run
     run = resume_run(resume) if resume else lib(**kw)
+    if int(os.environ.get('RANK', 0)): return  # in a distributed run, rank 0 reports
     print(f"\nRun: {run.path}\nValidation:\n" + pd.Series(read_json(run/'metrics.json')).to_string() + '\n\n' +
           pd.read_csv(run/'timing.csv').to_string(index=False))
-    if not no_evaluate and run.config.test_pct > 0: COMMANDS['evaluate'](dict(run=run.path))
+    if no_evaluate or run.config.test_pct == 0: return
+    if int(os.environ.get('WORLD_SIZE', 1)) > 1: print(f"\nEvaluate the test patients in one process: malaria-fastai evaluate {run.path}")
+    else: COMMANDS['evaluate'](dict(run=run.path))
 
 # %% ../nbs/07_cli.ipynb #7fe9c2d0
 @command('malaria_fastai.cv:cv')
@@ -220,3 +223,6 @@ def predict(lib, kw):
         if n[label]: print('\n' + what.format(n[label])); [print(f"  {x['file']}: {x['problem']}") for x in ex[label]]
         if n[label] > len(ex[label]): print(f"  ... and {n[label] - len(ex[label]):,} more")
     print(f"\n{r['cells']:,} cells (threshold {kw.get('threshold', 0.5)}) written to {r['csv']}")
+
+# %% ../nbs/07_cli.ipynb #mm000002
+if __name__ == '__main__': sys.exit(main())

@@ -227,6 +227,7 @@ def screen(model,               # a back end from `open_model`, or anything with
         if len(rows) == bs: yield from _label(model, rows, xs, threshold); rows, xs = [], []
     yield from _label(model, rows, xs, threshold)
 
+# %% ../nbs/04_predict.ipynb #sc000002
 def _check_options(threshold:float, jobs:int):
     "Refuse a threshold outside [0, 1] and fewer than one decoding job"
     if not 0 <= threshold <= 1: raise DataError(f"--threshold must be between 0 and 1 (got {threshold})")

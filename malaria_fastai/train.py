@@ -4,7 +4,7 @@
 
 # %% ../nbs/02_train.ipynb #e319de87
 from __future__ import annotations
-import hashlib, json, pickle, time
+import contextlib, hashlib, json, pickle, time
 from pathlib import Path
 from urllib.error import URLError
 from urllib.request import urlopen
@@ -16,7 +16,8 @@ from sklearn.metrics import recall_score
 from fastcore.basics import patch
 from fastai.vision.all import (Learner, ProgressCallback, AccumMetric, CancelFitException, TimmBody, CSVLogger, SaveModelCallback,
                                accuracy, add_head, create_body, default_split, imagenet_stats, model_meta, num_features_model,
-                               save_model, set_seed, slide, valley)
+                               save_model, set_seed, slide, valley, rank_distrib, num_distrib)
+from fastai.distributed import DistributedDL
 from .cellio import *
 from .run import *
 from .data import prepare_cells, read_label_corrections, apply_label_corrections
@@ -24,7 +25,7 @@ from .loaders import cell_dls
 
 # %% auto #0
 __all__ = ['RESNETS', 'lite0_imagenet_weights', 'create_model', 'cell_metrics', 'fingerprint', 'plot_learning_curves',
-           'RunCheckpoint', 'stage_lr', 'finish_run', 'fit_run', 'train', 'MeanProb', 'resume']
+           'RunCheckpoint', 'join_processes', 'stage_lr', 'finish_run', 'fit_run', 'train', 'MeanProb', 'resume']
 
 # %% ../nbs/02_train.ipynb #d2f2a431
 RESNETS = dict(resnet18=tvm.resnet18, resnet34=tvm.resnet34, resnet50=tvm.resnet50)
@@ -161,6 +162,31 @@ def dls(self:Run,
     cfg = cfg or self.config
     return cell_dls(self.split, cfg.data, cfg.size, cfg.bs, num_workers=n_workers, stats=cfg.stats)
 
+# %% ../nbs/02_train.ipynb #dd000002
+def _lead()->bool: return rank_distrib() == 0  # the process that writes: the only one, or rank 0 of a distributed run
+
+def _share(obj):
+    "Rank 0's `obj` in every process of a distributed run, once rank 0 gets there; `obj` itself in one process"
+    if num_distrib() <= 1: return obj
+    box = [obj]; torch.distributed.broadcast_object_list(box, 0); return box[0]
+
+def join_processes():
+    "Join the process group that `torchrun` or `accelerate launch` started (gloo on CPUs, nccl on GPUs); nothing in one process"
+    if num_distrib() > 1 and not torch.distributed.is_initialized():
+        from accelerate import PartialState
+        PartialState(cpu=not torch.cuda.is_available())
+
+def _distrib(learn:Learner):
+    "fastai's `distrib_ctx` in a distributed run (SyncBatchNorm on GPUs only); nothing in one process"
+    if num_distrib() <= 1: return contextlib.nullcontext()
+    return learn.distrib_ctx(sync_bn=torch.cuda.is_available(), cpu=not torch.cuda.is_available())
+
+@patch
+def _broadcast(self:DistributedDL, t, rank):
+    "fastai's broadcast of an epoch's item order, on the CPU under gloo (fastai's own moves it to CUDA, for nccl)"
+    t = torch.LongTensor(t).to('cuda' if torch.distributed.get_backend() == 'nccl' else 'cpu')
+    torch.distributed.broadcast(t, rank); return t.cpu().tolist()
+
 # %% ../nbs/02_train.ipynb #c8a71525
 def stage_lr(learn:Learner, # the run's learner, frozen or not as the stage needs
              run:Run,       # where `lr_find.png` goes
@@ -171,10 +197,12 @@ def stage_lr(learn:Learner, # the run's learner, frozen or not as the stage need
     if stage == 'head': return cfg.lr_head
     if not cfg.pretrained: cfg.lr = cfg.lr or 3e-3; return cfg.lr
     if cfg.lr is None:
-        with learn.removed_cbs(learn.cbs.filter(lambda c: isinstance(c, (CSVLogger, RunCheckpoint)))):
-            sugg = learn.lr_find(suggest_funcs=(valley, slide), show_plot=True)
-        save_fig(plt.gcf(), run/'lr_find.png')
-        cfg.lr, cfg.lr_find = float(sugg.valley), dict(valley=float(sugg.valley), slide=float(sugg.slide))
+        if _lead():  # rank 0 alone, in a distributed run
+            with learn.removed_cbs(learn.cbs.filter(lambda c: isinstance(c, (CSVLogger, RunCheckpoint)))):
+                sugg = learn.lr_find(suggest_funcs=(valley, slide), show_plot=True)
+            save_fig(plt.gcf(), run/'lr_find.png')
+            cfg.lr, cfg.lr_find = float(sugg.valley), dict(valley=float(sugg.valley), slide=float(sugg.slide))
+        cfg.lr, cfg.lr_find = _share((cfg.lr, cfg.lr_find))
     return slice(cfg.lr/cfg.div, cfg.lr)
 
 # %% ../nbs/02_train.ipynb #3a26f263
@@ -184,13 +212,15 @@ def _read_history(path:Path, n:int)->pd.DataFrame:
     return h[(h.epoch != 'epoch') & h.valid_loss.notna()].head(n).reset_index(drop=True)
 
 # %% ../nbs/02_train.ipynb #4207051f
-def finish_run(learn:Learner, run:Run, st:TrainState)->Run:
+def finish_run(learn:Learner, run:Run, st:TrainState,
+               scores:list|None=None, # `learn.validate()`'s, when done already (by every process of a distributed run)
+              )->Run:
     "Write history, timing, curves, metrics, weights and exported learner; `config.json` last"
     hist = write_table(_read_history(run/'history.csv', len(st.epochs)).assign(stage=[e['stage'] for e in st.epochs]), run/'history.csv')
     timing = pd.DataFrame(st.epochs).groupby('stage', sort=False).seconds.agg(epochs='count', seconds='sum').reset_index()
     write_table(timing.assign(seconds_per_epoch=(timing.seconds/timing.epochs).round(1)), run/'timing.csv')
     save_fig(plot_learning_curves(pd.read_csv(hist)), run/'learning_curves.png')
-    loss, acc, sens, spec = learn.validate()
+    loss, acc, sens, spec = scores or learn.validate()
     write_json(dict(valid_loss=loss, accuracy=acc, sensitivity=sens, specificity=spec, valid_cells=len(learn.dls.valid_ds)), run/'metrics.json')
     with atomic_write(run/'weights.pth') as tmp: torch.save(learn.model.state_dict(), tmp)
     with atomic_write(run/'model.pkl') as tmp: learn.export(tmp)
@@ -211,11 +241,12 @@ def fit_run(run:Run,               # a run folder with split.csv and checkpoint.
             n_workers:int|None=None, # loader processes; None for fastai's default
             progress:bool=True,    # progress bars
            )->Run:                 # the finished run
-    "Run the stages of `run` that are not done yet, from its last finished epoch, then write its files"
-    st = run.state; cfg = st.config
+    "Run the stages of `run` that are not done yet, from its last finished epoch, then write its files (rank 0 alone, if distributed)"
+    st = run.state; cfg = st.config; lead = _lead()
     set_seed(cfg.seed, reproducible=True)
     ckpt, log = RunCheckpoint(run, st), CSVLogger('history.csv', append=True)
-    learn = Learner(run.dls(cfg, n_workers), model, splitter=default_split, metrics=cell_metrics(), path=run.path, model_dir='.', cbs=[log, ckpt, *(cbs or [])])
+    learn = Learner(run.dls(cfg, n_workers), model, splitter=default_split, metrics=cell_metrics(), path=run.path, model_dir='.',
+                    cbs=[*([log, ckpt] if lead else []), *(cbs or [])])
     if not progress: learn.remove_cb(ProgressCallback)  # fastai's progress bars, if present
     if torch.cuda.is_available(): learn.to_fp16()
     for stage in [s for s in ['head']*cfg.pretrained + ['full'] if s not in st.done]:
@@ -224,12 +255,18 @@ def fit_run(run:Run,               # a run folder with split.csv and checkpoint.
         if (run/'last.pth').exists(): _load_last(learn, run, with_opt=start > 0)
         lr = stage_lr(learn, run, cfg, stage)
         if start == 0: st.stage, st.epochs_done, st.best, st.wait = stage, 0, None, 0
-        run.save_state(st)
-        learn.fit_one_cycle(getattr(cfg, f'epochs_{stage}'), lr, start_epoch=start)  # ends on the stage's best epoch
-        st.done.append(stage); ckpt._save('last'); run.save_state(st)
+        if lead: run.save_state(st)
+        with _distrib(learn): learn.fit_one_cycle(getattr(cfg, f'epochs_{stage}'), lr, start_epoch=start)  # ends on the stage's best epoch
+        if not lead: learn.load('best', with_opt=False)  # what rank 0's checkpoint callback does at the end of a fit, barrier included
+        st.done.append(stage)
+        if lead: ckpt._save('last'); run.save_state(st)
+        _share(None)  # the others wait for rank 0's checkpoint
     learn.remove_cbs([log, ckpt])  # training is over: no more logging or checkpointing
     if torch.cuda.is_available(): learn.to_fp32()
-    return finish_run(learn, run, st)
+    scores = learn.validate()  # in every process: fastai gathers the predictions of all of them
+    if lead: finish_run(learn, run, st, scores)
+    _share(None)
+    return run
 
 # %% ../nbs/02_train.ipynb #252bee85
 def _check_train_args(size, bs, epochs_head, epochs_full, lr, head_width, monitor, max_cells, patience, weights=None, pretrained='auto'):
@@ -239,7 +276,8 @@ def _check_train_args(size, bs, epochs_head, epochs_full, lr, head_width, monito
               (lr is None or lr > 0, f"--lr must be positive (got {lr})"), (head_width >= 1, f"--head-width must be at least 1 (got {head_width})"),
               (monitor in ('valid_loss', 'accuracy'), f"--monitor must be valid_loss or accuracy (got {monitor!r})"),
               (max_cells is None or max_cells >= 1, f"--max-cells must be at least 1 (got {max_cells})"),
-              (patience is None or patience >= 1, f"--patience must be at least 1 (got {patience})")]
+              (patience is None or patience >= 1, f"--patience must be at least 1 (got {patience})"),
+              (patience is None or num_distrib() <= 1, "--patience works in one process only: rank 0 alone would stop early")]
     if bad := next((msg for ok, msg in checks if not ok), None): raise DataError(bad)
     _check_model_args(pretrained, weights)
 
@@ -271,7 +309,8 @@ def train(data:str|None=None,       # data location, as for `find_data`: a folde
           n_workers:int|None=None,  # loader processes; None for fastai's default
           progress:bool=True,       # progress bars
          )->Run:                    # the finished run
-    "Train a cell classifier with the two-stage recipe into a new run folder"
+    "Train a cell classifier with the two-stage recipe into a new run folder (in one process, or across those `torchrun` started)"
+    join_processes(); lead = _lead()
     _check_train_args(size, bs, epochs_head, epochs_full, lr, head_width, monitor, max_cells, patience, weights, pretrained)
     check_writable(runs, '--runs')  # all before the data is read (`prepare_cells` checks the split first)
     corrections = read_label_corrections(label_corrections) if label_corrections else None
@@ -279,10 +318,8 @@ def train(data:str|None=None,       # data location, as for `find_data`: a folde
     cells, relabelled = apply_label_corrections(cells, corrections) if label_corrections else (cells, [])
     set_seed(seed, reproducible=True)  # the head's initial weights come from the seed too
     model, info = create_model(arch, pretrained, weights, head_width=head_width)
-    print(f"{arch}: {info['note']}" + (f"; {len(relabelled)} labels corrected by {label_corrections}" if label_corrections else ''))
-    run = Run.new(runs, arch, size, name)
-    save_split(cells, run/'split.csv')
-    if label_corrections: write_table(relabelled, run/'relabelled.csv')
+    if lead: print(f"{arch}: {info['note']}" + (f"; {len(relabelled)} labels corrected by {label_corrections}" if label_corrections else ''))
+    run = Run(_share(str(Run.new(runs, arch, size, name).path) if lead else None))  # one folder, made by rank 0
     cfg = RunConfig(**info, size=size, bs=bs, epochs_head=epochs_head if info['pretrained'] else 0, epochs_full=epochs_full,
                     lr=lr, lr_head=lr_head if info['pretrained'] else None, div=div, monitor=monitor, patience=patience,
                     split=split, valid_pct=valid_pct, test_pct=test_pct, seed=seed, fold=fold, max_cells=max_cells, weights=weights,
@@ -291,7 +328,11 @@ def train(data:str|None=None,       # data location, as for `find_data`: a folde
                     data_fingerprint=fingerprint(sorted(cells.file), *([relabelled.values.tolist()] if len(relabelled) else [])),
                     split_fingerprint=fingerprint(cells[SPLIT_COLS].values.tolist()),
                     versions=dict(torch=torch.__version__, timm=timm.__version__, fastai=__import__('fastai').__version__))
-    run.save_state(TrainState(cfg))
+    if lead:
+        save_split(cells, run/'split.csv')
+        if label_corrections: write_table(relabelled, run/'relabelled.csv')
+        run.save_state(TrainState(cfg))
+    _share(None)
     return fit_run(run, model, cbs, n_workers, progress)
 
 # %% ../nbs/02_train.ipynb #510879dc
@@ -320,13 +361,13 @@ def resume(run:Path|str|Run,       # an interrupted run folder
            progress:bool=True,     # progress bars
           )->Run:                  # the finished run
     "Continue an interrupted run in the stage it was in, from its last finished epoch"
-    run = Run(run)
+    join_processes(); run = Run(run)
     if run.finished: raise DataError(f"{run.path} is a finished run (it has config.json): nothing to resume")
     st = run.state; cfg = st.config
     hist = _read_history(run/'history.csv', len(st.epochs)) if (run/'history.csv').exists() else pd.DataFrame()
-    write_table(hist, run/'history.csv')  # drop epochs logged after the last checkpoint
+    if _lead(): write_table(hist, run/'history.csv')  # drop epochs logged after the last checkpoint
     has_last = (run/'last.pth').exists()  # else it stopped in its first epoch: start again from the original weights
     set_seed(cfg.seed, reproducible=True)
     model, _ = create_model(cfg.arch, 'no' if has_last or not cfg.pretrained else 'yes', cfg.weights, head_width=cfg.head_width)
-    print(f"Resuming {run.path}: stages done {st.done or 'none'}; {st.stage or 'next stage'} at epoch {st.epochs_done}")
+    if _lead(): print(f"Resuming {run.path}: stages done {st.done or 'none'}; {st.stage or 'next stage'} at epoch {st.epochs_done}")
     return fit_run(run, model, cbs, n_workers, progress)

@@ -1,0 +1,36 @@
+"Two CPU processes (torchrun, gloo) train one run: the folder a single process makes, each process its own share of every epoch."
+import os, subprocess, sys
+from pathlib import Path
+import pandas as pd
+from malaria_fastai.run import Run
+
+QUICK = ['--arch', 'resnet18', '--pretrained', 'no', '--size', '32', '--bs', '8', '--epochs-full', '2', '--no-evaluate']
+LOGGED = """import sys
+from fastai.distributed import DistributedDL
+from malaria_fastai.cli import main
+get_idxs = DistributedDL.get_idxs
+def logged(self):
+    "fastai's share of the epoch for this rank, written down"
+    idxs = get_idxs(self)
+    with open(f"{sys.argv[1]}/rank{self.rank}.txt", "a") as f: f.write(" ".join(map(str, idxs)) + "\\n")
+    return idxs
+DistributedDL.get_idxs = logged
+sys.exit(main(sys.argv[2:]))
+"""
+
+def test_two_cpu_processes_train_one_run(synth, tmp_path):
+    (tmp_path/'logged.py').write_text(LOGGED)
+    env = {**os.environ, 'OMP_NUM_THREADS': '1', 'PYTHONPATH': str(Path(__file__).parent.parent)}
+    r = subprocess.run([sys.executable, '-m', 'torch.distributed.run', '--standalone', '--nproc_per_node', '2', tmp_path/'logged.py', tmp_path,
+                        'train', '--data', synth, '--runs', tmp_path/'two', *QUICK], capture_output=True, text=True, timeout=600, env=env)
+    assert r.returncode == 0, r.stdout[-2000:] + r.stderr[-4000:]
+    assert r.stdout.count('Run: ') == 1  # rank 0 alone reports
+    r1 = subprocess.run([sys.executable, '-m', 'malaria_fastai.cli', 'train', '--data', synth, '--runs', tmp_path/'one', *QUICK],
+                        capture_output=True, text=True, timeout=600, env=env)
+    assert r1.returncode == 0, r1.stderr[-4000:]
+    two, one = (next((tmp_path/d).iterdir()) for d in ('two', 'one'))
+    assert Run(two).finished and sorted(p.name for p in two.iterdir()) == sorted(p.name for p in one.iterdir())
+    assert len(pd.read_csv(two/'history.csv')) == len(pd.read_csv(one/'history.csv')) == 2
+    shares = [[set(map(int, line.split())) for line in open(tmp_path/f'rank{k}.txt')] for k in (0, 1)]
+    assert len(shares[0]) == len(shares[1]) >= 4  # train and valid, each epoch
+    for a, b in zip(*shares): assert a and len(a & b) <= 1  # disjoint shares (one item may repeat to even them out)
