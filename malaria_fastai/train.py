@@ -4,7 +4,7 @@
 
 # %% ../nbs/02_train.ipynb #e319de87
 from __future__ import annotations
-import contextlib, hashlib, json, pickle, time
+import contextlib, hashlib, json, os, pickle, time, unittest.mock
 from pathlib import Path
 from urllib.error import URLError
 from urllib.request import urlopen
@@ -176,6 +176,10 @@ def join_processes():
         from accelerate import PartialState
         PartialState(cpu=not torch.cuda.is_available())
 
+def _alone():
+    "Hide the other processes from fastai (no barrier, no gather) while rank 0 does something by itself, such as `lr_find`"
+    return unittest.mock.patch.dict(os.environ, WORLD_SIZE='1') if num_distrib() > 1 else contextlib.nullcontext()
+
 def _distrib(learn:Learner):
     "fastai's `distrib_ctx` in a distributed run (SyncBatchNorm on GPUs only); nothing in one process"
     if num_distrib() <= 1: return contextlib.nullcontext()
@@ -198,7 +202,7 @@ def stage_lr(learn:Learner, # the run's learner, frozen or not as the stage need
     if not cfg.pretrained: cfg.lr = cfg.lr or 3e-3; return cfg.lr
     if cfg.lr is None:
         if _lead():  # rank 0 alone, in a distributed run
-            with learn.removed_cbs(learn.cbs.filter(lambda c: isinstance(c, (CSVLogger, RunCheckpoint)))):
+            with _alone(), learn.removed_cbs(learn.cbs.filter(lambda c: isinstance(c, (CSVLogger, RunCheckpoint)))):
                 sugg = learn.lr_find(suggest_funcs=(valley, slide), show_plot=True)
             save_fig(plt.gcf(), run/'lr_find.png')
             cfg.lr, cfg.lr_find = float(sugg.valley), dict(valley=float(sugg.valley), slide=float(sugg.slide))

@@ -4,7 +4,7 @@ from pathlib import Path
 import pandas as pd
 from malaria_fastai.run import Run
 
-QUICK = ['--arch', 'resnet18', '--pretrained', 'no', '--size', '32', '--bs', '8', '--epochs-full', '2', '--no-evaluate']
+QUICK = ['--arch', 'efficientnet_lite0', '--size', '32', '--bs', '8', '--epochs-head', '1', '--epochs-full', '1', '--no-evaluate']  # both stages, lr_find
 LOGGED = """import sys
 from fastai.distributed import DistributedDL
 from malaria_fastai.cli import main
@@ -30,7 +30,7 @@ def test_two_cpu_processes_train_one_run(synth, tmp_path):
     assert r1.returncode == 0, r1.stderr[-4000:]
     two, one = (next((tmp_path/d).iterdir()) for d in ('two', 'one'))
     assert Run(two).finished and sorted(p.name for p in two.iterdir()) == sorted(p.name for p in one.iterdir())
-    assert len(pd.read_csv(two/'history.csv')) == len(pd.read_csv(one/'history.csv')) == 2
+    assert len(pd.read_csv(two/'history.csv')) == len(pd.read_csv(one/'history.csv')) == 2 and (two/'lr_find.png').exists()
     shares = [[set(map(int, line.split())) for line in open(tmp_path/f'rank{k}.txt')] for k in (0, 1)]
-    assert len(shares[0]) == len(shares[1]) >= 4  # train and valid, each epoch
+    assert len(shares[0]) == len(shares[1]) >= 4  # train and valid, each epoch of each stage
     for a, b in zip(*shares): assert a and len(a & b) <= 1  # disjoint shares (one item may repeat to even them out)
