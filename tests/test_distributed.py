@@ -1,5 +1,5 @@
-"Two CPU processes (torchrun, gloo) train one run: the folder a single process makes, each process its own share of every epoch."
-import os, subprocess, sys
+"Two CPU processes (torchrun, gloo) train one run: the folder a single process makes, each process its own share of every epoch; a Ctrl-C stops both, and --resume finishes the run."
+import json, os, signal, subprocess, sys, time
 from pathlib import Path
 import pandas as pd
 from malaria_fastai.run import Run
@@ -34,3 +34,20 @@ def test_two_cpu_processes_train_one_run(synth, tmp_path):
     shares = [[set(map(int, line.split())) for line in open(tmp_path/f'rank{k}.txt')] for k in (0, 1)]
     assert len(shares[0]) == len(shares[1]) >= 4  # train and valid, each epoch of each stage
     for a, b in zip(*shares): assert a and len(a & b) <= 1  # disjoint shares (one item may repeat to even them out)
+
+def test_ctrl_c_stops_both_processes_and_resume_finishes_the_run(synth, tmp_path):
+    env = {**os.environ, 'OMP_NUM_THREADS': '1'}
+    launch = [sys.executable, '-m', 'torch.distributed.run', '--standalone', '--nproc_per_node', '2', '-m', 'malaria_fastai.cli', 'train']
+    opts = ['--arch', 'resnet18', '--pretrained', 'no', '--size', '32', '--bs', '8', '--epochs-full', '20', '--no-evaluate']
+    p = subprocess.Popen([*launch, '--data', synth, '--runs', tmp_path/'runs', *opts], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
+    ckpt = lambda: next((tmp_path/'runs').glob('*/checkpoint.json'), None)
+    for _ in range(600):  # up to 5 minutes for the first epoch's checkpoint
+        if (c := ckpt()) and json.loads(c.read_text())['epochs_done'] >= 1: break
+        time.sleep(0.5)
+    p.send_signal(signal.SIGINT)  # Ctrl-C
+    assert p.wait(120) != 0
+    assert subprocess.run(['pgrep', '-f', str(tmp_path/'runs')], capture_output=True).returncode == 1  # no process left behind
+    run = ckpt().parent; assert not Run(run).finished
+    r = subprocess.run([*launch, '--resume', run, '--no-evaluate'], capture_output=True, text=True, timeout=600, env=env)
+    assert r.returncode == 0, r.stderr[-4000:]
+    assert Run(run).finished and len(pd.read_csv(run/'history.csv')) == 20
