@@ -4,7 +4,7 @@
 
 # %% ../nbs/07_cli.ipynb #55a07a68
 from __future__ import annotations
-import argparse, importlib, inspect, os, sys, types
+import argparse, importlib, inspect, sys, types
 from fastcore.script import anno_parser
 from .cellio import DataError
 
@@ -153,12 +153,13 @@ def train(lib, kw,
     import pandas as pd
     from malaria_fastai.run import read_json
     from malaria_fastai.train import resume as resume_run
+    from fastai.torch_core import rank_distrib, num_distrib
     run = resume_run(resume) if resume else lib(**kw)
-    if int(os.environ.get('RANK', 0)): return  # in a distributed run, rank 0 reports
+    if rank_distrib(): return  # in a distributed run, rank 0 reports
     print(f"\nRun: {run.path}\nValidation:\n" + pd.Series(read_json(run/'metrics.json')).to_string() + '\n\n' +
           pd.read_csv(run/'timing.csv').to_string(index=False))
     if no_evaluate or run.config.test_pct == 0: return
-    if int(os.environ.get('WORLD_SIZE', 1)) > 1: print(f"\nEvaluate the test patients in one process: malaria-fastai evaluate {run.path}")
+    if num_distrib() > 1: print(f"\nEvaluate the test patients in one process: malaria-fastai evaluate {run.path}")
     else: COMMANDS['evaluate'](dict(run=run.path))
 
 # %% ../nbs/07_cli.ipynb #7fe9c2d0
