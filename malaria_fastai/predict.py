@@ -4,7 +4,7 @@
 
 # %% ../nbs/04_predict.ipynb #99ecb8b6
 from __future__ import annotations
-import csv, io, json, multiprocessing, os, zipfile
+import csv, io, itertools, json, multiprocessing, os, zipfile
 from collections import Counter, deque
 from concurrent.futures import ThreadPoolExecutor, ProcessPoolExecutor
 from pathlib import Path
@@ -14,37 +14,41 @@ from fastprogress.fastprogress import progress_bar
 from .cellio import *
 
 # %% auto #0
-__all__ = ['UNREADABLE', 'MAX_MEMBER_BYTES', 'FIELDS', 'list_cells', 'slide_key', 'Tally', 'slide_summary', 'OnnxModel',
-           'TorchModel', 'open_model', 'NotACell', 'read_cells', 'screen', 'predict_cells', 'append_rows',
-           'resume_rows', 'predict']
+__all__ = ['UNREADABLE', 'MAX_MEMBER_BYTES', 'FIELDS', 'Cells', 'slide_key', 'Tally', 'slide_summary', 'OnnxModel', 'TorchModel',
+           'open_model', 'NotACell', 'read_cells', 'screen', 'predict_cells', 'append_rows', 'resume_rows', 'predict']
 
 # %% ../nbs/04_predict.ipynb #2a12ab30
-def _walk(folder:Path)->tuple:
-    "Image files under `folder`, sorted, and the sub-folders not searched, with why"
-    files, skipped = [], []
+def _walk(folder:Path,  # searched recursively, a folder at a time
+          skipped:list,  # gets a dict (file, problem) for each sub-folder not searched
+         ):              # yields image files, sorted within each folder
+    "Image files under `folder`, a folder at a time, noting the sub-folders not searched and why"
     def unreadable(e:OSError): skipped.append(dict(file=e.filename, problem=f'cannot read folder: {e.strerror}'))
     for d, dirs, names in os.walk(folder, onerror=unreadable):
+        dirs.sort()
         skipped += [dict(file=str(Path(d)/n), problem='symlinked folder (not followed)') for n in dirs if (Path(d)/n).is_symlink()]
-        files += [Path(d)/n for n in names if n.lower().endswith(IMAGE_EXTS)]
-    return sorted(files), skipped
+        yield from (Path(d)/n for n in sorted(names) if n.lower().endswith(IMAGE_EXTS))
 
 # %% ../nbs/04_predict.ipynb #2a12ab33
-def list_cells(paths:list, # image files, folders (recursive) and zips, in any mix
-              )->tuple:    # (items, skipped): items are (name, source), source a Path or (zip path, member); skipped are dicts (file, problem)
-    "Every cell image under `paths`, sorted within each argument, and the sub-folders that could not be searched"
-    items, skipped = [], []
-    for p in map(Path, paths):
-        if p.is_dir():
-            files, not_searched = _walk(p)
-            items += [(str(f), f) for f in files]; skipped += not_searched
-        elif p.is_file() and p.suffix.lower() == '.zip':
-            try:
-                with zipfile.ZipFile(p) as z: names = z.namelist()
-            except zipfile.BadZipFile: raise DataError(f"{p} is not a readable zip file") from None
-            items += [(f'{p}!{m}', (p, m)) for m in sorted(names) if m.lower().endswith(IMAGE_EXTS) and not m.startswith('__MACOSX')]
-        elif p.is_file(): items.append((str(p), p))
-        else: raise DataError(f"{p} does not exist")
-    return items, skipped
+def _zip_names(p:Path)->list:
+    "The image members of the zip `p`, sorted"
+    try:
+        with zipfile.ZipFile(p) as z: return sorted(m for m in z.namelist() if m.lower().endswith(IMAGE_EXTS) and not m.startswith('__MACOSX'))
+    except zipfile.BadZipFile: raise DataError(f"{p} is not a readable zip file") from None
+
+class Cells:
+    "The cell images under `paths` as (name, source) pairs, listed lazily, in the same order each time it is iterated"
+    def __init__(self, paths:list): # image files, folders (recursive) and zips, in any mix
+        self.paths = [Path(p) for p in paths]
+        if missing := [str(p) for p in self.paths if not p.exists()]: raise DataError(f"{', '.join(missing)} does not exist")
+        self.skipped = []  # dicts (file, problem): the sub-folders that could not be searched
+        self.n = sum(1 for _ in self._items(self.skipped))
+    def _items(self, skipped:list):
+        for p in self.paths:
+            if p.is_dir(): yield from ((str(f), f) for f in _walk(p, skipped))
+            elif p.suffix.lower() == '.zip': yield from ((f'{p}!{m}', (p, m)) for m in _zip_names(p))
+            else: yield (str(p), p)
+    def __iter__(self): return self._items([])  # source: a Path, or (zip path, member)
+    def __len__(self): return self.n
 
 # %% ../nbs/04_predict.ipynb #69bf838a
 def slide_key(name:str)->str:
@@ -168,14 +172,19 @@ def _zip_member(z:zipfile.ZipFile, name:str)->io.BytesIO:
 class NotACell(str):
     "Why a readable image was refused as no single-cell crop (`not_a_cell`)"
 
-_ZIPS = {}  # the zips this process reads cells from, each opened once (`read_cells` closes them)
+_ZIPS = {}  # the zip this process reads cells from: opened once, closed for the next one (and by `read_cells`)
+
+def _open_zip(p:Path):
+    "Open the zip `p` in this process, closing the one before"
+    for z in _ZIPS.values(): z.close()
+    _ZIPS.clear(); _ZIPS[p] = zipfile.ZipFile(p)
 
 def _read_chunk(chunk:list, size:int, stats:tuple, ranges:dict|None=None)->list:
     "(name, array or None, problem or None) for each (name, source) of `chunk`; a `NotACell` problem when `ranges` refuse it"
     out = []
     for name, src in chunk:
         try:
-            if not isinstance(src, Path) and src[0] not in _ZIPS: _ZIPS[src[0]] = zipfile.ZipFile(src[0])
+            if not isinstance(src, Path) and src[0] not in _ZIPS: _open_zip(src[0])
             img = load_cell(src if isinstance(src, Path) else _zip_member(_ZIPS[src[0]], src[1]), size)
             why = not_a_cell(cell_features(img), ranges) if ranges else None
             out.append((name, None, NotACell(why)) if why else (name, cell_array(img, stats), None))
@@ -183,7 +192,7 @@ def _read_chunk(chunk:list, size:int, stats:tuple, ranges:dict|None=None)->list:
     return out
 
 # %% ../nbs/04_predict.ipynb #ea12d979
-def read_cells(items:list,   # (name, source) pairs from `list_cells`
+def read_cells(items,        # (name, source) pairs, e.g. a `Cells`
                size:int,     # cell side in pixels
                stats:tuple,  # (mean, std) for `cell_array`
                chunk:int=64, # cells decoded per step
@@ -192,10 +201,10 @@ def read_cells(items:list,   # (name, source) pairs from `list_cells`
               ):             # yields (name, array or None, problem or None)
     "Decode `items` in order, `jobs` chunks ahead of the caller: in a background thread, or in `jobs` processes"
     pool = ThreadPoolExecutor(1) if jobs == 1 else ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context('spawn'))
-    ahead = deque()
+    ahead, items = deque(), iter(items)
     try:
-        for i in range(0, len(items), chunk):
-            ahead.append(pool.submit(_read_chunk, items[i:i+chunk], size, stats, ranges))
+        while part := list(itertools.islice(items, chunk)):
+            ahead.append(pool.submit(_read_chunk, part, size, stats, ranges))
             if len(ahead) > jobs: yield from ahead.popleft().result()
         while ahead: yield from ahead.popleft().result()
     finally:
@@ -212,7 +221,7 @@ def _label(model, rows:list, xs:list, threshold:float)->list:
     return rows
 
 def screen(model,               # a back end from `open_model`, or anything with `size`, `stats` and a batch call
-           items:list,          # (name, source) pairs from `list_cells`
+           items,               # (name, source) pairs, e.g. a `Cells`
            bs:int=64,           # batch size
            threshold:float=0.5, # a cell is called parasitized when its probability is at least this
            check:bool=True,     # refuse images that are not cell crops (with the model's `cell_ranges`, if it has them)
@@ -243,8 +252,8 @@ def predict_cells(model,                 # a back end from `open_model`, or anyt
                  )->tuple:               # (rows, skipped files); a refused image's row has label 'not_a_cell' and the reason
     "`screen` every image under `paths` into a list: the rows of the readable ones, and the unreadable ones apart"
     _check_options(threshold, jobs)
-    (items, skipped), rows = list_cells(paths), []
-    screened = screen(model, items, bs, threshold, check, jobs)
+    items, rows = Cells(paths), []
+    screened, skipped = screen(model, items, bs, threshold, check, jobs), items.skipped
     for r in (progress_bar(screened, total=len(items)) if progress and items else screened):
         if r['label'] == UNREADABLE: skipped.append(dict(file=r['file'], problem=r['reason']))
         else: rows.append(r)
@@ -285,17 +294,17 @@ def _trim(part:Path):
         if not tail.endswith(b'\n'): f.truncate(end - len(tail) + tail.rfind(b'\n') + 1)
 
 def resume_rows(part:Path,      # the `.partial` CSV an interrupted `predict` left
-                items:list,     # what this run screens, from `list_cells`
+                items:Cells,    # what this run screens
                 threshold:float, # this run's threshold
                 tally:Tally,    # counts the rows already written
                )->int:          # how many of `items` have their row
     "Count the rows an interrupted screening wrote; DataError if they are not the first of `items`, or at another threshold"
-    _trim(part); n = 0
+    _trim(part); n, names = 0, (name for name, _ in items)
     with open(part, newline='') as f:
         rows = csv.DictReader(f)
         if rows.fieldnames not in (None, FIELDS): raise DataError(f"{part} is no partial screening CSV: delete it, or choose another --csv")
         for n, r in enumerate(rows, 1):
-            if n > len(items) or r['file'] != items[n-1][0]:
+            if r['file'] != next(names, None):
                 raise DataError(f"{part} is from another screening (its row {n} is {r['file']}): delete it, or choose another --csv")
             if r['label'] in CLASSES and (float(r['prob_parasitized']) >= threshold) != (r['label'] == CLASSES[0]):
                 raise DataError(f"{part} was screened at another --threshold: rerun with that one, or delete it")
@@ -316,10 +325,10 @@ def predict(model:str,                  # a run folder, weights.pth (config.json
     "Screen cell images: a per-cell CSV, resumable after a crash, and a per-slide parasitemia summary (an .onnx model needs no torch)"
     if not paths: raise DataError("Give at least one PATH: image files, folders or zips")
     _check_csv(csv, [model, *paths]); _check_options(threshold, jobs)
-    m, (items, not_searched), tally, part = open_model(model, threads, trust_pickle), list_cells(paths), Tally(), Path(f'{csv}.partial')
-    for s in not_searched: tally.add(dict(file=s['file'], slide='', label=UNREADABLE, reason=s['problem']))
+    m, items, tally, part = open_model(model, threads, trust_pickle), Cells(paths), Tally(), Path(f'{csv}.partial')
+    for s in items.skipped: tally.add(dict(file=s['file'], slide='', label=UNREADABLE, reason=s['problem']))
     done = resume_rows(part, items, threshold, tally) if part.exists() else 0
-    rows = screen(m, items[done:], bs, threshold, True, jobs)
+    rows = screen(m, itertools.islice(items, done, None), bs, threshold, True, jobs)
     append_rows(progress_bar(rows, total=len(items) - done) if progress and len(items) > done else rows, part, tally)
     if not tally.slides:
         part.unlink(); raise DataError(f"No readable cell images under {' '.join(map(str, paths))} ({tally.labels[UNREADABLE]} unreadable)")

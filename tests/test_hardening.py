@@ -135,7 +135,7 @@ def test_predict_opens_a_zip_once_not_once_per_member(tiny, synth, tmp_path, cap
     def counting(*args, **kwargs): opened.append(args[0]); return ZipFile(*args, **kwargs)
     monkeypatch.setattr(mp.zipfile, 'ZipFile', counting)
     rc, out, err = cli(capsys, 'predict', tiny/'model.onnx', tmp_path/'cells.zip', '--csv', tmp_path/'cells.csv')
-    assert rc == 0 and len(opened) == 2  # once to list the members, once to read them all [8]
+    assert rc == 0 and len(opened) == 3  # to count the members, to list them as they are screened, to read them all [8]
 
 # --- 10: damaged models and run folders
 def onnx_variant(tiny, tmp_path, **meta)->Path:
