@@ -165,13 +165,15 @@ def train(lib, kw,
 # %% ../nbs/07_cli.ipynb #7fe9c2d0
 @command('malaria_fastai.cv:cv')
 def cv(lib, kw,
-       resume:str=None, # continue this interrupted cross-validation folder (all other options come from it)
+       resume:str=None, # continue this interrupted cross-validation folder (all other options but --only-fold come from it)
       ):
     "Patient-grouped k-fold cross-validation: a run per fold, the pooled out-of-fold report, the folds as one ensemble"
     import pandas as pd
     from malaria_fastai.run import read_json
     from malaria_fastai.cv import resume_cv
-    run = resume_cv(resume) if resume else lib(**kw)
+    run = resume_cv(resume, only_fold=kw.get('only_fold')) if resume else lib(**kw)
+    if kw.get('only_fold'):
+        print(f"\nFold {kw['only_fold']} is done: {run.path}\nWhen every fold is done: malaria-fastai cv --resume {run.path.parent}"); return
     r = read_json(run/'cv.json')
     fmt = lambda v: f'{v:.4f}'
     print(f"\nCross-validation: {run.path}\n{r['folds']} folds, {r['cells']:,} cells of {r['patients']} patients scored out of fold "

@@ -4,10 +4,11 @@
 
 # %% ../nbs/06_cv.ipynb #cv0003
 from __future__ import annotations
-import datetime, inspect, shutil
+import contextlib, datetime, fcntl, inspect, json, shutil
 from pathlib import Path
 import numpy as np, pandas as pd
 from fastcore.meta import delegates
+from fastai.torch_core import num_distrib
 from .cellio import *
 from .run import *
 from .data import check_split, find_data
@@ -22,6 +23,15 @@ __all__ = ['CV_SETS', 'fold_run', 'fold_preds', 'per_fold', 'ensemble_table', 'c
 # %% ../nbs/06_cv.ipynb #cv0006
 CV_SETS = ('data', 'runs', 'split', 'valid_pct', 'test_pct', 'fold', 'name', 'cbs', 'n_workers', 'progress')  # train options `cv` sets itself
 
+@contextlib.contextmanager
+def _hold(cv_dir:Path, fold:int):
+    "Hold fold `fold` of `cv_dir` for this process; a DataError if another process holds it"
+    cv_dir.mkdir(parents=True, exist_ok=True)
+    with open(cv_dir/f'.fold-{fold+1}.lock', 'w') as f:
+        try: fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)  # let go by the OS when the file closes or the process ends
+        except BlockingIOError: raise DataError(f"fold {fold+1} of {cv_dir} is being trained by another process: let it finish, then run `cv --resume {cv_dir}`") from None
+        yield
+
 def fold_run(cv_dir:Path|str,    # the cross-validation folder
              fold:int,           # the fold to validate on, from 0
              opts:dict,          # `train` options shared by the folds (`cv_plan.json`)
@@ -29,10 +39,11 @@ def fold_run(cv_dir:Path|str,    # the cross-validation folder
             )->Run:              # the finished fold run, `cv_dir/fold-<fold+1>`
     "Fold `fold` of a cross-validation: found finished, resumed from its checkpoint, or trained"
     run = Run(Path(cv_dir)/f'fold-{fold+1}')
-    if run.finished: return run
-    if (run/'checkpoint.json').exists(): return resume(run, progress=progress)
-    if run.path.exists(): shutil.rmtree(run.path)  # stopped before its first checkpoint: it holds only its split
-    return train(**opts, runs=Path(cv_dir), name=run.name, fold=fold, n_workers=0, progress=progress)
+    with _hold(Path(cv_dir), fold):
+        if run.finished: return run
+        if (run/'checkpoint.json').exists(): return resume(run, progress=progress)
+        if run.path.exists(): shutil.rmtree(run.path)  # stopped before its first checkpoint: it holds only its split
+        return train(**opts, runs=Path(cv_dir), name=run.name, fold=fold, n_workers=0, progress=progress)
 
 # %% ../nbs/06_cv.ipynb #cv0010
 def _cv_opts(data, folds:int, test_pct:float, kw:dict)->dict:
@@ -151,12 +162,15 @@ def cv_report(cv_dir:Path|str, # a cross-validation folder with finished folds
 # %% ../nbs/06_cv.ipynb #cv0024
 def run_folds(cv_dir:Path|str,  # a cross-validation folder with `cv_plan.json`
               progress:bool=True, # progress bars
+              only_fold:int|None=None, # train only this fold (1 to `folds`) and return its run: folds in parallel, a process each
              )->Run:            # the finished cross-validation, a model averaging its folds
     "Train, resume or skip each fold in turn; then the ensemble's `config.json` (last) and the report"
     cvr = Run(cv_dir); plan = read_json(cvr/'cv_plan.json'); k = plan['folds']
-    for i in range(k):
+    if only_fold is not None and not 1 <= only_fold <= k: raise DataError(f"--only-fold must be between 1 and {k} (got {only_fold})")
+    for i in [only_fold - 1] if only_fold else range(k):
         print(f"\n== {cvr.name}: fold {i+1} of {k}")
-        fold_run(cvr.path, i, plan['options'], progress)
+        run = fold_run(cvr.path, i, plan['options'], progress)
+    if only_fold: return run
     first = Run(cvr/'fold-1')
     save_split(first.split, cvr/'split.csv')
     res = cv_report(cvr.path)
@@ -165,25 +179,41 @@ def run_folds(cv_dir:Path|str,  # a cross-validation folder with `cv_plan.json`
 
 # %% ../nbs/06_cv.ipynb #cv0025
 @delegates(train, but=CV_SETS)
+def _cv_folder(runs:Path|str, name:str, plan:dict)->Run:
+    "The cross-validation folder `runs/name` with `plan`: made, or joined if a process with the same plan made it"
+    cvr = Run((p := Path(runs)/name)); p.mkdir(parents=True, exist_ok=True)
+    if cvr.finished: raise DataError(f"{p} is a finished cross-validation: choose another --name")
+    if (cvr/'cv_plan.json').is_file():
+        if read_json(cvr/'cv_plan.json') != json.loads(json.dumps(plan, default=str)): raise DataError(f"{p} holds a cross-validation with other options: choose another --name")
+    elif any(f.name != 'cv_plan.json.partial' for f in p.iterdir()): raise DataError(f"{p} exists and holds no cross-validation: choose another --name")
+    else: write_json(plan, cvr/'cv_plan.json')
+    return cvr
+
+@delegates(train, but=CV_SETS)
 def cv(data:str|None=None,   # data location, as for `find_data`
        runs:str='runs',      # parent folder of the cross-validation folder
        folds:int=5,          # patient folds: one run each
        test_pct:float=0.,    # patients held out of every fold, to score the fold models and their ensemble on
+       name:str|None=None,   # the cross-validation folder's name; default a new `<date>-cv<folds>-<arch>-<size>px`; processes given the same name and options share it
+       only_fold:int|None=None, # train only this fold (1 to --folds) and stop: folds in parallel, a process (or GPU) each, with the same --name
        progress:bool=True,   # progress bars
-       **kw)->Run:           # the finished cross-validation, `runs/<date>-cv<folds>-<arch>-<size>px`
+       **kw)->Run:           # the finished cross-validation, `runs/<name>`; with `only_fold`, that fold's run
     "Patient-grouped k-fold cross-validation: a run per fold, the pooled out-of-fold report, the folds as one ensemble"
+    if num_distrib() > 1: raise DataError("cv trains a fold per process, not one fold across processes: start a process per fold with --name and --only-fold")
     opts = _cv_opts(data, folds, test_pct, kw)
     check_writable(runs, '--runs')
     a = inspect.signature(train).bind_partial(**kw); a.apply_defaults(); arch, size = a.arguments['arch'], a.arguments['size']
-    cvr = Run.new(runs, arch, size, f"{datetime.date.today()}-cv{folds}-{arch}-{size}px")
-    write_json(dict(folds=folds, options=opts), cvr/'cv_plan.json')
-    return run_folds(cvr, progress)
+    plan = dict(folds=folds, options=opts)
+    if name: cvr = _cv_folder(runs, name, plan)
+    else: write_json(plan, (cvr := Run.new(runs, arch, size, f"{datetime.date.today()}-cv{folds}-{arch}-{size}px"))/'cv_plan.json')
+    return run_folds(cvr, progress, only_fold)
 
 def resume_cv(cv_dir:Path|str,     # an interrupted cross-validation folder
               progress:bool=True,  # progress bars
-             )->Run:               # the finished cross-validation
+              only_fold:int|None=None, # resume only this fold (1 to its folds)
+             )->Run:               # the finished cross-validation; with `only_fold`, that fold's run
     "Continue an interrupted cross-validation in the fold it stopped in"
     cvr = Run(cv_dir)
     if cvr.finished: raise DataError(f"{cvr.path} is a finished cross-validation (it has config.json): nothing to resume")
     if not (cvr/'cv_plan.json').is_file(): raise DataError(f"{cvr.path} has no cv_plan.json: not a folder that `cv` started")
-    return run_folds(cvr, progress)
+    return run_folds(cvr, progress, only_fold)

@@ -1,4 +1,4 @@
-"Two CPU processes (torchrun, gloo) train one run: the folder a single process makes, each process its own share of every epoch; a Ctrl-C stops both, and --resume finishes the run."
+"Two CPU processes (torchrun, gloo) train one run: the folder a single process makes, each process its own share of every epoch; a Ctrl-C stops both, and --resume finishes the run. Two processes train the folds of one cross-validation in parallel."
 import json, os, signal, subprocess, sys, time
 from pathlib import Path
 import pandas as pd
@@ -51,3 +51,17 @@ def test_ctrl_c_stops_both_processes_and_resume_finishes_the_run(synth, tmp_path
     r = subprocess.run([*launch, '--resume', run, '--no-evaluate'], capture_output=True, text=True, timeout=600, env=env)
     assert r.returncode == 0, r.stderr[-4000:]
     assert Run(run).finished and len(pd.read_csv(run/'history.csv')) == 20
+
+def test_two_processes_train_the_folds_of_one_cv_in_parallel(synth, tmp_path):
+    env = {**os.environ, 'OMP_NUM_THREADS': '1'}
+    cv = [sys.executable, '-m', 'malaria_fastai.cli', 'cv', '--data', synth, '--runs', tmp_path, '--name', 'par', '--folds', '2',
+          '--arch', 'resnet18', '--pretrained', 'no', '--size', '32', '--bs', '8', '--epochs-full', '1']
+    procs = [subprocess.Popen([*cv, '--only-fold', str(k)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env) for k in (1, 2)]
+    outs = [p.communicate(timeout=600) for p in procs]
+    assert [p.returncode for p in procs] == [0, 0], [e[-3000:] for _, e in outs]
+    assert [f'Fold {k} is done' in o for k, (o, _) in zip((1, 2), outs)] == [True, True]
+    par = tmp_path/'par'
+    assert [Run(par/f'fold-{k}').finished for k in (1, 2)] == [True, True] and not Run(par).finished
+    r = subprocess.run([sys.executable, '-m', 'malaria_fastai.cli', 'cv', '--resume', par], capture_output=True, text=True, timeout=600, env=env)
+    assert r.returncode == 0 and 'Cross-validation: ' in r.stdout, r.stderr[-3000:]
+    assert Run(par).config.members == ['fold-1', 'fold-2'] and pd.read_csv(par/'oof.csv').fold.nunique() == 2
