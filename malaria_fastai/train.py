@@ -10,11 +10,12 @@ from urllib.error import URLError
 from urllib.request import urlopen
 import pandas as pd, torch, timm
 import torchvision.models as tvm
-from torch import nn
+from torch import nn, Tensor
+import torch.nn.functional as F
 import matplotlib.pyplot as plt
 from sklearn.metrics import recall_score
 from fastcore.basics import patch
-from fastai.vision.all import (Learner, ProgressCallback, AccumMetric, CancelFitException, TimmBody, CSVLogger, SaveModelCallback,
+from fastai.vision.all import (Learner, Callback, ProgressCallback, AccumMetric, CancelFitException, TimmBody, CSVLogger, SaveModelCallback,
                                accuracy, add_head, create_body, default_split, imagenet_stats, model_meta, num_features_model,
                                save_model, set_seed, slide, valley, rank_distrib, num_distrib)
 from fastai.distributed import DistributedDL
@@ -25,7 +26,8 @@ from .loaders import cell_dls
 
 # %% auto #0
 __all__ = ['RESNETS', 'lite0_imagenet_weights', 'create_model', 'cell_metrics', 'fingerprint', 'plot_learning_curves',
-           'RunCheckpoint', 'join_processes', 'stage_lr', 'finish_run', 'fit_run', 'train', 'MeanProb', 'resume']
+           'RunCheckpoint', 'kd_loss', 'Distill', 'join_processes', 'stage_lr', 'finish_run', 'fit_run', 'train',
+           'MeanProb', 'resume']
 
 # %% ../nbs/02_train.ipynb #d2f2a431
 RESNETS = dict(resnet18=tvm.resnet18, resnet34=tvm.resnet34, resnet50=tvm.resnet50)
@@ -162,6 +164,36 @@ def dls(self:Run,
     cfg = cfg or self.config
     return cell_dls(self.split, cfg.data, cfg.size, cfg.bs, num_workers=n_workers, stats=cfg.stats)
 
+# %% ../nbs/02_train.ipynb #kd000002
+def kd_loss(student:Tensor, # the student's logits, (N, classes)
+            teacher:Tensor, # the teacher's logits or log-probabilities, (N, classes)
+            t:float,        # temperature: above 1 softens both
+           )->Tensor:
+    "Hinton's distillation loss: KL(teacher || student) of their probabilities softened by `t`, times t²"
+    return F.kl_div(F.log_softmax(student.float()/t, 1), F.log_softmax(teacher.float()/t, 1), log_target=True, reduction='batchmean')*t*t
+
+# %% ../nbs/02_train.ipynb #kd000005
+class Distill(Callback):
+    "Each training batch's loss becomes (1 - `weight`) x the labels' loss + `weight` x `kd_loss` against `teacher` on the same batch"
+    def __init__(self, teacher:nn.Module,  # the trained model to learn from
+                 stats:list,               # the student's normalisation, [mean, std]
+                 teacher_stats:list,       # the teacher's
+                 teacher_size:int,         # the teacher's cell side in pixels
+                 t:float=4.,               # temperature
+                 weight:float=0.9,         # the teacher's share of the loss
+                ):
+        self.teacher, self.teacher_size, self.t, self.weight = teacher.eval(), teacher_size, t, weight
+        (m, s), (tm, ts) = (torch.tensor(v, dtype=torch.float32).view(2, 1, 3, 1, 1) for v in (stats, teacher_stats))
+        self.scale, self.shift = s/ts, (m - tm)/ts  # a student input x is x*scale + shift to the teacher
+    def before_fit(self): self.teacher.to(self.dls.device)
+    def after_loss(self):
+        if not self.training: return
+        x = self.xb[0]*self.scale.to(self.xb[0]) + self.shift.to(self.xb[0])
+        if x.shape[-1] != self.teacher_size: x = F.interpolate(x, size=self.teacher_size, mode='bilinear', antialias=True)
+        with torch.no_grad(): soft = self.teacher(x)
+        self.learn.loss_grad = (1 - self.weight)*self.loss_grad + self.weight*kd_loss(self.pred, soft, self.t)
+        self.learn.loss = self.learn.loss_grad.clone()
+
 # %% ../nbs/02_train.ipynb #dd000002
 def _lead()->bool: return rank_distrib() == 0  # the process that writes: the only one, or rank 0 of a distributed run
 
@@ -239,6 +271,12 @@ def _load_last(learn:Learner, run:Run, with_opt:bool):
     except pickle.UnpicklingError as e: raise DataError(f"{run/'last.pth'} holds more than tensors: refused to load it ({str(e).splitlines()[0][:120]})") from None
 
 # %% ../nbs/02_train.ipynb #47ec1050
+def _distill(cfg:RunConfig)->list:
+    "The `Distill` callback of a run with a teacher (`Run.model` rebuilds the teacher); none without"
+    if not cfg.teacher: return []
+    tr = Run(cfg.teacher['run'])
+    return [Distill(tr.model(), cfg.stats, tr.config.stats, tr.config.size, cfg.teacher['t'], cfg.teacher['weight'])]
+
 def fit_run(run:Run,               # a run folder with split.csv and checkpoint.json
             model:nn.Module,       # the model: fresh, or to be loaded from last.pth
             cbs:list|None=None,    # extra callbacks, e.g. `ShowGraphCallback()` in a notebook
@@ -250,7 +288,7 @@ def fit_run(run:Run,               # a run folder with split.csv and checkpoint.
     set_seed(cfg.seed, reproducible=True)
     ckpt, log = RunCheckpoint(run, st), CSVLogger('history.csv', append=True)
     learn = Learner(run.dls(cfg, n_workers), model, splitter=default_split, metrics=cell_metrics(), path=run.path, model_dir='.',
-                    cbs=[*([log, ckpt] if lead else []), *(cbs or [])])
+                    cbs=[*([log, ckpt] if lead else []), *_distill(cfg), *(cbs or [])])
     if not progress: learn.remove_cb(ProgressCallback)  # fastai's progress bars, if present
     if torch.cuda.is_available(): learn.to_fp16()
     for stage in [s for s in ['head']*cfg.pretrained + ['full'] if s not in st.done]:
@@ -273,7 +311,8 @@ def fit_run(run:Run,               # a run folder with split.csv and checkpoint.
     return run
 
 # %% ../nbs/02_train.ipynb #252bee85
-def _check_train_args(size, bs, epochs_head, epochs_full, lr, head_width, monitor, max_cells, patience, weights=None, pretrained='auto'):
+def _check_train_args(size, bs, epochs_head, epochs_full, lr, head_width, monitor, max_cells, patience, weights=None, pretrained='auto',
+                      teacher=None, teacher_t=4., teacher_weight=.9):
     "A `DataError` for the first argument of `train` that cannot work"
     checks = [(size >= 32, f"--size must be at least 32 pixels (got {size})"), (bs >= 1, f"--bs must be at least 1 (got {bs})"),
               (epochs_full >= 1 and epochs_head >= 0, "--epochs-full must be at least 1 and --epochs-head at least 0"),
@@ -281,9 +320,18 @@ def _check_train_args(size, bs, epochs_head, epochs_full, lr, head_width, monito
               (monitor in ('valid_loss', 'accuracy'), f"--monitor must be valid_loss or accuracy (got {monitor!r})"),
               (max_cells is None or max_cells >= 1, f"--max-cells must be at least 1 (got {max_cells})"),
               (patience is None or patience >= 1, f"--patience must be at least 1 (got {patience})"),
-              (patience is None or num_distrib() <= 1, "--patience works in one process only: rank 0 alone would stop early")]
+              (patience is None or num_distrib() <= 1, "--patience works in one process only: rank 0 alone would stop early"),
+              (teacher is None or (Path(teacher)/'config.json').is_file(), f"--teacher {teacher}: not a finished run or cross-validation folder"),
+              (teacher_t > 0 and 0 <= teacher_weight <= 1, "--teacher-t must be positive and --teacher-weight between 0 and 1")]
     if bad := next((msg for ok, msg in checks if not ok), None): raise DataError(bad)
     _check_model_args(pretrained, weights)
+
+def _check_teacher(teacher:Run, cells:pd.DataFrame):
+    "A `DataError` if `teacher` (or a member of it) trained or chose its epochs on any of the test patients of `cells`"
+    seen = set().union(*(set(r.split.query("split != 'test'").patient) for r in [Run(teacher/m) for m in teacher.config.members] or [teacher]))
+    if leak := sorted(seen & set(cells.query("split == 'test'").patient)):
+        raise DataError(f"--teacher {teacher.path} was trained on {len(leak)} of this run's test patients ({', '.join(leak[:5])}): the student's test "
+                        "scores would not be on unseen patients. Split as the teacher did (the same --seed, --valid-pct and --test-pct)")
 
 # %% ../nbs/02_train.ipynb #6418a716
 def train(data:str|None=None,       # data location, as for `find_data`: a folder, its parent, or cell_images.zip; default $MALARIA_DATA, fastai's data folder, a download
@@ -308,6 +356,9 @@ def train(data:str|None=None,       # data location, as for `find_data`: a folde
           monitor:str='valid_loss', # keep each stage's best epoch by valid_loss or accuracy
           patience:int|None=None,   # early stopping: end a stage after this many epochs without a better `monitor`
           label_corrections:str|None=None, # a label-corrections CSV (file, label) applied on top of the folder labels, after the split
+          teacher:str|None=None,    # a finished run or cross-validation to learn from as well as the labels (distillation); it must not have seen this run's test patients
+          teacher_t:float=4.,       # distillation temperature
+          teacher_weight:float=0.9, # the teacher's share of the training loss
           name:str|None=None,       # the run folder's name; default <date>-<arch>-<size>px
           cbs:list|None=None,       # extra fastai callbacks
           n_workers:int|None=None,  # loader processes; None for fastai's default
@@ -315,11 +366,12 @@ def train(data:str|None=None,       # data location, as for `find_data`: a folde
          )->Run:                    # the finished run
     "Train a cell classifier with the two-stage recipe into a new run folder (in one process, or across those `torchrun` started)"
     join_processes(); lead = _lead()
-    _check_train_args(size, bs, epochs_head, epochs_full, lr, head_width, monitor, max_cells, patience, weights, pretrained)
+    _check_train_args(size, bs, epochs_head, epochs_full, lr, head_width, monitor, max_cells, patience, weights, pretrained, teacher, teacher_t, teacher_weight)
     check_writable(runs, '--runs')  # all before the data is read (`prepare_cells` checks the split first)
     corrections = read_label_corrections(label_corrections) if label_corrections else None
     root, cells, skipped = prepare_cells(data, split, valid_pct, test_pct, seed, max_cells, fold, progress=progress)
     cells, relabelled = apply_label_corrections(cells, corrections) if label_corrections else (cells, [])
+    if teacher: _check_teacher(Run(teacher), cells)
     set_seed(seed, reproducible=True)  # the head's initial weights come from the seed too
     model, info = create_model(arch, pretrained, weights, head_width=head_width)
     if lead: print(f"{arch}: {info['note']}" + (f"; {len(relabelled)} labels corrected by {label_corrections}" if label_corrections else ''))
@@ -329,6 +381,7 @@ def train(data:str|None=None,       # data location, as for `find_data`: a folde
                     split=split, valid_pct=valid_pct, test_pct=test_pct, seed=seed, fold=fold, max_cells=max_cells, weights=weights,
                     data=str(root), n_cells=len(cells), skipped_files=len(skipped), relabelled=len(relabelled),
                     label_corrections=str(Path(label_corrections).resolve()) if label_corrections else None,
+                    teacher=dict(run=str(Path(teacher).resolve()), t=teacher_t, weight=teacher_weight) if teacher else None,
                     data_fingerprint=fingerprint(sorted(cells.file), *([relabelled.values.tolist()] if len(relabelled) else [])),
                     split_fingerprint=fingerprint(cells[SPLIT_COLS].values.tolist()),
                     versions=dict(torch=torch.__version__, timm=timm.__version__, fastai=__import__('fastai').__version__))
