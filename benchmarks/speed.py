@@ -1,0 +1,61 @@
+"""Where screening time goes, on one core: reading, decoding, squaring and resizing, the not-a-cell check, normalising, and the
+model (batch 64); then the whole count of 5,000 cells by `malaria-fastai predict`, timed from process start, with 1 and 2 decoding jobs.
+Usage: python benchmarks/speed.py MODEL DATA [--cells 5000]
+"""
+import argparse, io, os, subprocess, sys, tempfile, time
+from pathlib import Path
+import numpy as np
+from PIL import Image
+from record import record
+
+def per_cell(files:list, model)->dict:
+    "Seconds per cell of each step, each step timed over all `files` in turn (one thread)"
+    from malaria_fastai.cellio import to_rgb8, pad_square, cell_features, cell_array
+    t, out = time.perf_counter, {}
+    t0 = t(); raw = [Path(f).read_bytes() for f in files]; out['read the file'] = t() - t0
+    t0 = t(); imgs = [Image.open(io.BytesIO(b)) for b in raw]
+    for i in imgs: i.load()
+    out['decode the PNG'] = t() - t0
+    t0 = t(); cells = [pad_square(to_rgb8(i)).resize((model.size,)*2, Image.BILINEAR) for i in imgs]; out['square and resize'] = t() - t0
+    t0 = t(); [cell_features(c) for c in cells]; out['not-a-cell features'] = t() - t0
+    t0 = t(); xs = [cell_array(c, model.stats) for c in cells]; out['normalise'] = t() - t0
+    t0 = t(); [model(np.stack(xs[i:i+64])) for i in range(0, len(xs), 64)]; out['model, batch 64'] = t() - t0
+    return {k: v/len(files) for k, v in out.items()}
+
+def count(model:str, folder:Path, jobs:int)->float:
+    "Seconds from process start to the CSV of `malaria-fastai predict` over `folder`"
+    exe = Path(sys.executable).parent/'malaria-fastai'
+    with tempfile.TemporaryDirectory() as d:
+        t0 = time.perf_counter()
+        subprocess.run([exe, 'predict', model, folder, '--csv', f'{d}/cells.csv', '--jobs', str(jobs)], check=True, capture_output=True)
+        return time.perf_counter() - t0
+
+def main(model, data, n):
+    from malaria_fastai.data import find_data
+    from malaria_fastai.predict import OnnxModel
+    files = sorted(find_data(data).glob('*/*.png'))[::max(1, 18603//n)][:n]  # spread over both classes and all patients
+    m = OnnxModel(model, threads=1)
+    steps = per_cell(files, m)
+    total = sum(steps.values())
+    rows = '\n'.join(f"| {k} | {1e6*v:,.0f} µs | {v/total:.0%} | {1/v:,.0f} |" for k, v in steps.items())
+    with tempfile.TemporaryDirectory() as d:
+        for f in files: os.symlink(f, Path(d)/f.name)
+        counts = {j: count(model, Path(d), j) for j in (1, 2)}
+    record(f"Speed: where screening time goes ({Path(model).name} of {Path(model).parent.name})", f"""
+{len(files):,} cells of `{Path(data).name}`, each step over all of them in turn, in one thread (the model too: `threads=1`):
+
+| step | per cell | share | cells/s on one core |
+|---|---:|---:|---:|
+{rows}
+| **all** | {1e6*total:,.0f} µs | 100% | {1/total:,.0f} |
+
+The count: `malaria-fastai predict MODEL FOLDER` over the same {len(files):,} cells, timed from process start (imports, model
+load, listing, decoding, the model, the CSV and the summary), on all cores:
+{'; '.join(f"`--jobs {j}`: {s:.1f} s, {len(files)/s:,.0f} cells/s" for j, s in counts.items())}.
+""")
+
+if __name__ == '__main__':
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument('model'); p.add_argument('data'); p.add_argument('--cells', type=int, default=5000)
+    a = p.parse_args()
+    main(a.model, a.data, a.cells)
