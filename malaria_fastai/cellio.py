@@ -92,14 +92,14 @@ def cell_features(img:Image.Image, # from `load_cell`
                  )->dict:          # one value per name in `CELL_FEATURES`
     "The plausibility features of a cell image: dark corners, fill, roundness, the cell's mean colour and contrast"
     a = np.asarray(img); k = max(2, a.shape[0]//6)
-    dark = a.max(2) < 30
-    fg = a[~dark].astype(np.float32)
-    mean = fg.mean(0) if len(fg) else np.zeros(3)
-    ys, xs = np.nonzero(~dark)
-    box = (np.ptp(ys) + 1)*(np.ptp(xs) + 1) if len(ys) else 1
+    dark = np.maximum(np.maximum(a[..., 0], a[..., 1]), a[..., 2]) < 30  # elementwise: twice as fast as a.max(2) over 3 values
+    cell = ~dark; n = int(cell.sum())
+    box = (np.ptp(np.flatnonzero(cell.any(1))) + 1)*(np.ptp(np.flatnonzero(cell.any(0))) + 1) if n else 1
+    x = a*cell[..., None].astype(np.float64)  # the cell's pixels, the background zeroed: sums, not a copy of the cell
+    s = x.sum((0, 1)); mean = s/n if n else np.zeros(3)
     return dict(dark_corners=float(np.mean([dark[:k, :k].mean(), dark[:k, -k:].mean(), dark[-k:, :k].mean(), dark[-k:, -k:].mean()])),
-                fill=float(1 - dark.mean()), box_fill=float(len(ys)/box), red=float(mean[0]), green=float(mean[1]),
-                blue=float(mean[2]), contrast=float(fg.std()) if len(fg) else 0.)
+                fill=n/dark.size, box_fill=n/box, red=float(mean[0]), green=float(mean[1]), blue=float(mean[2]),
+                contrast=float(np.sqrt(max(0., (x*x).sum()/(3*n) - (s.sum()/(3*n))**2))) if n else 0.)
 
 # %% ../nbs/00_cellio.ipynb #nc000004
 def feature_ranges(features:list,    # `cell_features` of training cells
