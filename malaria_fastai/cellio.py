@@ -74,12 +74,12 @@ def load_cell(path:Path|str, # an image file, or a binary file object
         return pad_square(to_rgb8(img)).resize((size, size), Image.BILINEAR)
 
 # %% ../nbs/00_cellio.ipynb #49dad555
-def cell_array(img:Image.Image, # from `load_cell`
+def cell_array(img:Image.Image|np.ndarray, # from `load_cell`; or its 8-bit (H, W, 3) array, or a batch of them (N, H, W, 3)
                stats:tuple,     # (mean, std), three values each
-              )->np.ndarray:    # float32, (3, H, W)
-    "A cell image as the normalised, channel-first float array a model takes"
-    mean, std = (np.asarray(s, np.float32)[:, None, None] for s in stats)
-    return (np.asarray(img, np.float32).transpose(2, 0, 1)/255 - mean)/std
+              )->np.ndarray:    # float32, (3, H, W), or (N, 3, H, W) for a batch
+    "Cell images as the normalised, channel-first float array a model takes"
+    mean, std = (np.asarray(s, np.float32) for s in stats)
+    return np.moveaxis((np.asarray(img, np.float32)/255 - mean)/std, -1, -3)
 
 # %% ../nbs/00_cellio.ipynb #nc000002
 CELL_FEATURES = {'dark_corners': 'share of the corners that is black (a crop is a cell cut out on black)',

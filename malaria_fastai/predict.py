@@ -179,32 +179,31 @@ def _open_zip(p:Path):
     for z in _ZIPS.values(): z.close()
     _ZIPS.clear(); _ZIPS[p] = zipfile.ZipFile(p)
 
-def _read_chunk(chunk:list, size:int, stats:tuple, ranges:dict|None=None)->list:
-    "(name, array or None, problem or None) for each (name, source) of `chunk`; a `NotACell` problem when `ranges` refuse it"
+def _read_chunk(chunk:list, size:int, ranges:dict|None=None)->list:
+    "(name, 8-bit array or None, problem or None) for each (name, source) of `chunk`; a `NotACell` problem when `ranges` refuse it"
     out = []
     for name, src in chunk:
         try:
             if not isinstance(src, Path) and src[0] not in _ZIPS: _open_zip(src[0])
             img = load_cell(src if isinstance(src, Path) else _zip_member(_ZIPS[src[0]], src[1]), size)
             why = not_a_cell(cell_features(img), ranges) if ranges else None
-            out.append((name, None, NotACell(why)) if why else (name, cell_array(img, stats), None))
+            out.append((name, None, NotACell(why)) if why else (name, np.asarray(img), None))
         except _UNREADABLE as e: out.append((name, None, str(e).splitlines()[0][:200] or type(e).__name__))
     return out
 
 # %% ../nbs/04_predict.ipynb #ea12d979
 def read_cells(items,        # (name, source) pairs, e.g. a `Cells`
                size:int,     # cell side in pixels
-               stats:tuple,  # (mean, std) for `cell_array`
                chunk:int=64, # cells decoded per step
                ranges:dict|None=None, # the model's `cell_ranges`: images outside them are refused as no cell crop
                jobs:int=1,   # decoding processes; 1 decodes in a background thread of this one
-              ):             # yields (name, array or None, problem or None)
+              ):             # yields (name, 8-bit (size, size, 3) array or None, problem or None)
     "Decode `items` in order, `jobs` chunks ahead of the caller: in a background thread, or in `jobs` processes"
     pool = ThreadPoolExecutor(1) if jobs == 1 else ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context('spawn'))
     ahead, items = deque(), iter(items)
     try:
         while part := list(itertools.islice(items, chunk)):
-            ahead.append(pool.submit(_read_chunk, part, size, stats, ranges))
+            ahead.append(pool.submit(_read_chunk, part, size, ranges))
             if len(ahead) > jobs: yield from ahead.popleft().result()
         while ahead: yield from ahead.popleft().result()
     finally:
@@ -215,7 +214,7 @@ def read_cells(items,        # (name, source) pairs, e.g. a `Cells`
 # %% ../nbs/04_predict.ipynb #7f142ef7
 def _label(model, rows:list, xs:list, threshold:float)->list:
     "`rows`, the cells among them (those with no label yet) given the model's probability of `xs` and their label"
-    probs = iter(model(np.stack(xs)) if xs else [])
+    probs = iter(model(cell_array(np.stack(xs), model.stats)) if xs else [])
     for r in rows:
         if r['label'] is None: p = float(next(probs)); r.update(prob_parasitized=round(p, 5), label=CLASSES[0] if p >= threshold else CLASSES[1])
     return rows
@@ -229,7 +228,7 @@ def screen(model,               # a back end from `open_model`, or anything with
           ):                    # yields a row per item: file, slide, prob_parasitized, label, reason
     "A row per item, in their order, a batch at a time: the probability and label, or `not_a_cell` or `unreadable` with the reason"
     rows, xs = [], []
-    for name, x, why in read_cells(items, model.size, model.stats, bs, getattr(model, 'cell_ranges', None) if check else None, jobs):
+    for name, x, why in read_cells(items, model.size, bs, getattr(model, 'cell_ranges', None) if check else None, jobs):
         label = None if x is not None else 'not_a_cell' if isinstance(why, NotACell) else UNREADABLE
         rows.append(dict(file=name, slide=slide_key(name), prob_parasitized='', label=label, reason=str(why or '')))
         if x is not None: xs.append(x)
