@@ -3,7 +3,7 @@ int8 model size, and the 5,000-cell count's cells/s.
 Usage: python benchmarks/distill.py STUDENT [--cells 5000]
   STUDENT: a run trained with `malaria-fastai train --teacher RUN` (which evaluates it); both runs exported (`export-onnx`)
 """
-import argparse, os, tempfile
+import argparse
 from pathlib import Path
 import pandas as pd
 from malaria_fastai.run import Run
@@ -24,15 +24,13 @@ def main(student:str, cells:int):
     y, patients = (both.label == 'Parasitized').to_numpy(), both.patient.to_numpy()
     files = [Path(s.config.data)/f for f in s.split.file[:cells]]
     rows = []
-    with tempfile.TemporaryDirectory() as d:
-        for f in files: os.symlink(f, Path(d)/f.name)
-        for role, run, prob in (('teacher', t, both.prob_parasitized_teacher), ('student', s, both.prob_parasitized)):
-            m = metrics_table(y, prob.to_numpy(), patients)
-            agree = ((prob >= .5) == (both.prob_parasitized_teacher >= .5)).mean()
-            onnx = run/'model.int8.onnx'
-            rows.append(f"| {role} | `{run.name}` | {run.config.arch}, {run.config.size} px | {onnx.stat().st_size/1e6:.2f} MB | {interval(m, 'accuracy')} | "
-                        f"{interval(m, 'roc_auc', False)} | {m.value['sensitivity']:.2%} | {m.value['specificity']:.2%} | {agree:.2%} | {len(files)/count(str(onnx), Path(d), 1):,.0f} |")
-            print(rows[-1], flush=True)
+    for role, run, prob in (('teacher', t, both.prob_parasitized_teacher), ('student', s, both.prob_parasitized)):
+        m = metrics_table(y, prob.to_numpy(), patients)
+        agree = ((prob >= .5) == (both.prob_parasitized_teacher >= .5)).mean()
+        onnx = run/'model.int8.onnx'
+        rows.append(f"| {role} | `{run.name}` | {run.config.arch}, {run.config.size} px | {onnx.stat().st_size/1e6:.2f} MB | {interval(m, 'accuracy')} | "
+                    f"{interval(m, 'roc_auc', False)} | {m.value['sensitivity']:.2%} | {m.value['specificity']:.2%} | {agree:.2%} | {len(files)/count(str(onnx), files, 1):,.0f} |")
+        print(rows[-1], flush=True)
     kd = s.config.teacher
     record(f"Distillation: {s.config.arch} {s.config.size} px from {t.config.arch} {t.config.size} px", f"""
 The student `{s.name}` was trained by `malaria-fastai train --teacher {t.name} --arch {s.config.arch} --pretrained {'yes' if s.config.pretrained else 'no'}`
