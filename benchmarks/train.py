@@ -16,7 +16,7 @@ def main(arch, size, pretrained, epochs_head, epochs_full, lr, data, out, bs, he
     wall = time.perf_counter() - t
     m, cfg = read_json(run/'metrics.json'), run.config
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss/2**20
-    lr_txt = f"{cfg.lr:.2e}" + (' (lr_find valley)' if cfg.lr_find else '')
+    lr_txt = f"{cfg.lr:.2e}" + (' (lr_find valley_slide)' if cfg.lr_find else '')
     epochs = f"{epochs_head}+{epochs_full}" if cfg.pretrained else f"{epochs_full}"
     record(f"Training: {arch}, {'pretrained' if cfg.pretrained else 'from scratch'}, {size} px, {epochs} epochs, head {head_width}",
            f"| valid accuracy | sensitivity | specificity | valid cells | stages | whole command | peak RSS | stage-2 lr |\n"

@@ -292,4 +292,5 @@ d = { 'settings': { 'branch': 'main',
                                                                                      'malaria_fastai/train.py'),
                                       'malaria_fastai.train.resume': ('train.html#resume', 'malaria_fastai/train.py'),
                                       'malaria_fastai.train.stage_lr': ('train.html#stage_lr', 'malaria_fastai/train.py'),
-                                      'malaria_fastai.train.train': ('train.html#train', 'malaria_fastai/train.py')}}}
+                                      'malaria_fastai.train.train': ('train.html#train', 'malaria_fastai/train.py'),
+                                      'malaria_fastai.train.valley_slide': ('train.html#valley_slide', 'malaria_fastai/train.py')}}}

@@ -80,7 +80,7 @@ class RunConfig:
     bs:int=64                 # batch size
     epochs_head:int=0         # stage 1 epochs, body frozen
     epochs_full:int=1         # stage 2 epochs, all layers
-    lr:float|None=None        # stage 2 top rate (lr_find's valley when it was not given)
+    lr:float|None=None        # stage 2 top rate (lr_find's `valley_slide` when it was not given)
     lr_head:float|None=None   # stage 1 rate
     div:float=10.             # stage 2 body rate is lr/div
     monitor:str='valid_loss'  # each stage kept its best epoch by this

@@ -4,11 +4,11 @@
 
 # %% ../nbs/02_train.ipynb #e319de87
 from __future__ import annotations
-import contextlib, hashlib, json, os, pickle, time, unittest.mock
+import contextlib, hashlib, json, math, os, pickle, time, unittest.mock
 from pathlib import Path
 from urllib.error import URLError
 from urllib.request import urlopen
-import pandas as pd, torch, timm
+import numpy as np, pandas as pd, torch, timm
 import torchvision.models as tvm
 from torch import nn, Tensor
 import torch.nn.functional as F
@@ -17,7 +17,7 @@ from sklearn.metrics import recall_score
 from fastcore.basics import patch
 from fastai.vision.all import (Learner, Callback, ProgressCallback, AccumMetric, CancelFitException, TimmBody, CSVLogger, SaveModelCallback,
                                accuracy, add_head, create_body, default_split, imagenet_stats, model_meta, num_features_model,
-                               save_model, set_seed, slide, valley, rank_distrib, num_distrib)
+                               save_model, set_seed, slide, valley, rank_distrib, num_distrib, to_np)
 from fastai.distributed import DistributedDL
 from .cellio import *
 from .run import *
@@ -26,8 +26,8 @@ from .loaders import cell_dls
 
 # %% auto #0
 __all__ = ['RESNETS', 'lite0_imagenet_weights', 'create_model', 'cell_metrics', 'fingerprint', 'plot_learning_curves',
-           'RunCheckpoint', 'kd_loss', 'Distill', 'join_processes', 'stage_lr', 'finish_run', 'fit_run', 'train',
-           'MeanProb', 'resume']
+           'RunCheckpoint', 'kd_loss', 'Distill', 'join_processes', 'valley_slide', 'stage_lr', 'finish_run', 'fit_run',
+           'train', 'MeanProb', 'resume']
 
 # %% ../nbs/02_train.ipynb #d2f2a431
 RESNETS = dict(resnet18=tvm.resnet18, resnet34=tvm.resnet34, resnet50=tvm.resnet50)
@@ -223,21 +223,28 @@ def _broadcast(self:DistributedDL, t, rank):
     t = torch.LongTensor(t).to('cuda' if torch.distributed.get_backend() == 'nccl' else 'cpu')
     torch.distributed.broadcast(t, rank); return t.cpu().tolist()
 
+# %% ../nbs/02_train.ipynb #5e1d7c20
+def valley_slide(lrs:list, losses:list, num_it:int)->tuple:
+    "An `lr_find` suggestion: the geometric mean of fastai's `valley` and `slide`, and its point on the curve"
+    lr = math.sqrt(valley(lrs, losses, num_it)[0]*slide(lrs, losses, num_it)[0])
+    return lr, (lr, float(np.interp(np.log10(lr), np.log10(to_np(lrs)), to_np(losses))))
+
 # %% ../nbs/02_train.ipynb #c8a71525
 def stage_lr(learn:Learner, # the run's learner, frozen or not as the stage needs
              run:Run,       # where `lr_find.png` goes
              cfg:RunConfig, # `lr`, `lr_head` and `div`; `lr` and `lr_find` are filled in when lr_find chooses
              stage:str,     # 'head' or 'full'
             ):              # a rate, or a `slice` of discriminative rates
-    "The learning rate of `stage`: `lr_head`; or all layers at `lr` (3e-3 from scratch; lr_find's valley if pretrained and not given)"
+    "The learning rate of `stage`: `lr_head`; or all layers at `lr` (3e-3 from scratch; lr_find's `valley_slide` if pretrained and not given)"
     if stage == 'head': return cfg.lr_head
     if not cfg.pretrained: cfg.lr = cfg.lr or 3e-3; return cfg.lr
     if cfg.lr is None:
         if _lead():  # rank 0 alone, in a distributed run
             with _alone(), learn.removed_cbs(learn.cbs.filter(lambda c: isinstance(c, (CSVLogger, RunCheckpoint)))):
-                sugg = learn.lr_find(suggest_funcs=(valley, slide), show_plot=True)
+                sugg = learn.lr_find(suggest_funcs=(valley, slide, valley_slide), show_plot=True)
             save_fig(plt.gcf(), run/'lr_find.png')
-            cfg.lr, cfg.lr_find = float(sugg.valley), dict(valley=float(sugg.valley), slide=float(sugg.slide))
+            write_table(pd.DataFrame(dict(lr=learn.recorder.lrs, loss=[float(l) for l in learn.recorder.losses])), run/'lr_find.csv')
+            cfg.lr, cfg.lr_find = sugg.valley_slide, sugg._asdict()
         cfg.lr, cfg.lr_find = _share((cfg.lr, cfg.lr_find))
     return slice(cfg.lr/cfg.div, cfg.lr)
 
@@ -341,7 +348,7 @@ def train(data:str|None=None,       # data location, as for `find_data`: a folde
           bs:int=64,                # batch size
           epochs_head:int=1,        # stage 1 epochs, body frozen (pretrained only)
           epochs_full:int=8,        # stage 2 epochs, all layers (the only stage from scratch)
-          lr:float|None=None,       # stage 2 top rate; default lr_find's valley (pretrained), 3e-3 (scratch)
+          lr:float|None=None,       # stage 2 top rate; default lr_find's `valley_slide` (pretrained), 3e-3 (scratch)
           lr_head:float=2e-3,       # stage 1 rate
           div:float=10.,            # stage 2 body rate is lr/div
           split:str='patient',      # 'patient' or 'random'
