@@ -1,10 +1,12 @@
-"""Loader throughput against one training step: does decoding and resizing cost more than a fifth of an epoch?
+"""Loader throughput against one training step, decoding every epoch and reading the pre-resized cache (`--cache`): does the
+loader cost more than a fifth of a training step?
 
 Usage: python benchmarks/loader.py [--data PATH] [--size 64] [--bs 64]
 """
-import argparse, time
+import argparse, shutil, tempfile, time
 import timm, torch
 from torchvision.models import resnet34
+from pathlib import Path
 from malaria_fastai.data import find_data, scan_cells, split_cells, load_cell
 from malaria_fastai.loaders import cell_dls
 from record import record
@@ -24,12 +26,18 @@ def main(data=None, size=64, bs=64, n_batches=40):
     files = [root/f for f in cells.file[:2000]]
     decode = per_sec(len(files), lambda: [load_cell(f, size) for f in files])
     rows = [('load_cell (decode, RGB, pad, resize), 1 process', decode)]
-    for nw in (0, 2):
-        dls = cell_dls(cells, root, size=size, bs=bs, num_workers=nw)
-        iterate(dls.train, 2)
-        rows.append((f'train DataLoader with augmentation, num_workers={nw}', per_sec(n_batches*bs, lambda: iterate(dls.train, n_batches))))
+    folder, trainable = Path(tempfile.mkdtemp()), (cells.split != 'test').sum()
+    rows.append(('cell_cache: filling the cache (once; decode, resize, write), 1 process',
+                 per_sec(trainable, lambda: cell_dls(cells, root, size=size, bs=bs, cache=folder))))
+    for cache in (None, folder):
+        for nw in (0, 2):
+            dls = cell_dls(cells, root, size=size, bs=bs, num_workers=nw, cache=cache)
+            iterate(dls.train, 2)
+            rows.append((f"train DataLoader with augmentation, {'cache' if cache else 'decoding'}, num_workers={nw}",
+                         per_sec(n_batches*bs, lambda: iterate(dls.train, n_batches))))
+    shutil.rmtree(folder)
     xb, yb = (t.as_subclass(torch.Tensor) for t in cell_dls(cells, root, size=size, bs=bs, num_workers=0).one_batch())
-    loader = rows[1][1]
+    loader, cached = rows[2][1], rows[4][1]
     shares = []
     for arch, model in (('resnet34', resnet34(num_classes=2)), ('efficientnet_lite0', timm.create_model('tf_efficientnet_lite0', num_classes=2))):
         opt = torch.optim.AdamW(model.parameters(), 1e-3)
@@ -39,13 +47,13 @@ def main(data=None, size=64, bs=64, n_batches=40):
         model.train(); steps(2)
         train = per_sec(10*bs, lambda: steps(10))
         rows.append((f'{arch} training step (forward, backward, AdamW step; batch already in memory)', train))
-        shares.append(f'{arch} {train/loader:.0%}')
+        shares.append(f'{arch} {train/loader:.0%} decoding, {train/cached:.0%} from the cache')
     epoch = (cells.split == 'train').sum()
-    worst = max(r for _, r in rows[3:])/loader
+    worst = max(r for _, r in rows[6:])/loader
     table = '\n'.join(['| what | images/s | seconds per training epoch |', '|---|---:|---:|'] +
                       [f'| {w} | {r:,.0f} | {epoch/r:,.0f} |' for w, r in rows])
-    verdict = ('more than a fifth: a pre-resized cache would pay' if worst > 0.2 else
-               'under a fifth for both: images are decoded on the fly, with no pre-resized cache')
+    verdict = ('more than a fifth: the loader may hold training back' if worst > 0.2 else 'under a fifth for both')
+    verdict += "; `benchmarks/train_speed.py` times whole training steps with and without the cache"
     record(f'Loader throughput ({size} px, batch {bs})',
            f"{len(cells):,} cells in {root}; training epoch = {epoch:,} cells.\n\n{table}\n\n"
            f"Time the augmented DataLoader (one process) takes, as a share of a training step's time: {', '.join(shares)}; {verdict}.")

@@ -1,8 +1,9 @@
 """Training throughput: cells/s of the training steps of one model under each setting (loader processes, torch threads,
-channels-last memory format; mixed precision on a GPU), each timed over the same batches after a warm-up.
+channels-last memory format, the pre-resized cache; mixed precision on a GPU), each timed over the same batches after a warm-up.
 Usage: python benchmarks/train_speed.py [--data PATH] [--arch efficientnet_lite0] [--size 64] [--bs 64] [--batches 30]
 """
-import argparse, os, time
+import argparse, os, shutil, tempfile, time
+from pathlib import Path
 import torch
 from record import record
 
@@ -28,23 +29,27 @@ def main(data, arch, size, bs, batches):
     from fastai.torch_core import defaults
     root, cells, _ = prepare_cells(data, 'patient', 0.2, 0.1, 0, None, progress=False)
     cores, rows = os.cpu_count(), []
-    settings = [dict(workers=0, threads=cores, channels_last=False), dict(workers=defaults.cpus, threads=cores, channels_last=False),
-                dict(workers=1, threads=cores, channels_last=False), dict(workers=defaults.cpus, threads=cores, channels_last=True)]
-    if cores > 1: settings.append(dict(workers=defaults.cpus, threads=cores - 1, channels_last=False))
+    base, folder = dict(threads=cores, channels_last=False, cache=False), Path(tempfile.mkdtemp())
+    settings = [dict(base, workers=0), dict(base, workers=defaults.cpus), dict(base, workers=1), dict(base, workers=defaults.cpus, channels_last=True),
+                dict(base, workers=0, cache=True), dict(base, workers=defaults.cpus, cache=True)]
+    if cores > 1: settings.append(dict(base, workers=defaults.cpus, threads=cores - 1))
+    yn = lambda b: 'yes' if b else 'no'
     for s in settings:
         torch.set_num_threads(s['threads'])
-        dls = cell_dls(cells, root, size, bs, num_workers=s['workers'])
+        dls = cell_dls(cells, root, size, bs, num_workers=s['workers'], cache=folder if s['cache'] else None)
         rate = measure(dls, arch, batches, 5, s['channels_last'])
-        rows.append(f"| {s['workers']} | {s['threads']} | {'yes' if s['channels_last'] else 'no'} | {rate:,.0f} |")
+        rows.append(f"| {s['workers']} | {s['threads']} | {yn(s['channels_last'])} | {yn(s['cache'])} | {rate:,.0f} |")
         print(rows[-1], flush=True)
+    shutil.rmtree(folder)
     device = torch.cuda.get_device_name(0) if torch.cuda.is_available() else f'{cores} CPU cores'
     record(f"Training throughput: {arch}, {size} px, batch {bs}", f"""
 Training steps of {arch} (all layers, augmentation on, one-cycle at 1e-3) on {device}: cells/s over {batches} batches after 5
 of warm-up, each setting with a fresh model and loaders. Loader processes 0: decoding and augmenting in the training
-process; fastai's default is {defaults.cpus}.{' Mixed precision (fp16) on the GPU.' if torch.cuda.is_available() else ''}
+process; fastai's default is {defaults.cpus}. Cache: the cells read from `cell_cache`'s array file (`--cache`), decoded
+once before timing.{' Mixed precision (fp16) on the GPU.' if torch.cuda.is_available() else ''}
 
-| loader processes | torch threads | channels-last | cells/s |
-|---:|---:|---|---:|
+| loader processes | torch threads | channels-last | cache | cells/s |
+|---:|---:|---|---|---:|
 {chr(10).join(rows)}
 """)
 

@@ -4,7 +4,7 @@
 
 # %% ../nbs/00_cellio.ipynb #aac57683
 from __future__ import annotations
-import contextlib, math, os, re, tempfile
+import contextlib, hashlib, json, math, os, re, tempfile
 from pathlib import Path
 import numpy as np
 from PIL import Image
@@ -12,7 +12,7 @@ from PIL import Image
 # %% auto #0
 __all__ = ['CLASSES', 'IMAGE_EXTS', 'MAX_PIXELS', 'MIN_SIDE', 'CELL_FEATURES', 'DataError', 'patient_id', 'to_rgb8', 'pad_square',
            'size_problem', 'load_cell', 'cell_array', 'cell_features', 'feature_ranges', 'not_a_cell', 'wilson',
-           'floor_count', 'slide_call', 'umask_mode', 'atomic_write', 'check_writable']
+           'floor_count', 'slide_call', 'umask_mode', 'atomic_write', 'check_writable', 'fingerprint']
 
 # %% ../nbs/00_cellio.ipynb #73a2497e
 CLASSES = ('Parasitized', 'Uninfected')  # fastai's CategoryBlock sorts them too: index 0 is Parasitized
@@ -186,3 +186,8 @@ def check_writable(folder:Path|str, # an output folder, which need not exist yet
         with tempfile.TemporaryFile(dir=there): pass
     except OSError as e: raise DataError(f"{flag} {folder}: cannot write there ({e.strerror or e})") from None
     return folder
+
+# %% ../nbs/00_cellio.ipynb #41ad4d70
+def fingerprint(*parts)->str:
+    "A short hash of `parts`, to recognise data and splits"
+    return hashlib.sha1(json.dumps(parts, default=str).encode()).hexdigest()[:16]

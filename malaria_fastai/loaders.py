@@ -5,22 +5,42 @@
 # %% ../nbs/01_loaders.ipynb #4c165fac
 from __future__ import annotations
 from pathlib import Path
-import pandas as pd
+import numpy as np, pandas as pd
 from fastai.vision.all import (DataBlock, ImageBlock, CategoryBlock, ColReader, ColSplitter, PILImage, Normalize,
                                aug_transforms, imagenet_stats, PadMode, DataLoaders)
 from .data import *
 from .cellio import *
 
 # %% auto #0
-__all__ = ['CellReader', 'cell_augs', 'cell_dls']
+__all__ = ['cell_cache', 'CellReader', 'cell_augs', 'cell_dls']
+
+# %% ../nbs/01_loaders.ipynb #cc000001
+def cell_cache(cells:pd.DataFrame, # the cells, in the order of the array's rows
+               root:Path,          # the folder the `file` column is relative to
+               size:int,           # side of the square cell, in pixels
+               folder:Path,        # where cache files go
+              )->Path:             # the array file, (cells, size, size, 3) uint8
+    "The cells decoded and resized once into one array file in `folder`, made unless it is there"
+    path = Path(folder)/f"cells-{size}px-{fingerprint(str(Path(root).resolve()), size, list(cells.file))}.npy"
+    if not path.exists():
+        with atomic_write(path) as tmp:
+            arr = np.lib.format.open_memmap(tmp, mode='w+', dtype=np.uint8, shape=(len(cells), size, size, 3))
+            for i, f in enumerate(cells.file): arr[i] = np.asarray(load_cell(Path(root)/f, size))
+            arr.flush(); del arr
+    return path
 
 # %% ../nbs/01_loaders.ipynb #1109dfbb
 class CellReader:
-    "Read the image of a split-table row with `load_cell`, as a fastai `PILImage`"
+    "Read the image of a split-table row: row `cache_row` of a `cell_cache` array if given one, else `load_cell` of its file"
     def __init__(self, root:Path, # the folder the `file` column is relative to
                  size:int=64,     # side of the square cell, in pixels
-                ): self.root, self.size = Path(root), size
-    def __call__(self, row)->PILImage: return PILImage.create(load_cell(self.root/row['file'], self.size))
+                 cache:Path|None=None, # `cell_cache`'s array file, for rows with a `cache_row` column
+                ): self.root, self.size, self.cache, self._arr = Path(root), size, cache, None
+    def __call__(self, row)->PILImage:
+        if self.cache is None: return PILImage.create(load_cell(self.root/row['file'], self.size))
+        if self._arr is None: self._arr = np.load(self.cache, mmap_mode='r')  # opened once per loader process
+        return PILImage.create(np.array(self._arr[row['cache_row']]))
+    def __getstate__(self): return {**vars(self), '_arr': None}  # pickled (`learn.export`, spawned workers) without the open map
 
 # %% ../nbs/01_loaders.ipynb #2316babb
 def cell_augs(max_zoom:float=1.1,     # largest random zoom
@@ -39,13 +59,15 @@ def cell_dls(cells:pd.DataFrame,   # a split table (`file`, `label`, `split`), a
              augment:bool=True,    # random augmentation of training batches
              num_workers:int|None=None, # loader processes; None for fastai's default
              stats:tuple=imagenet_stats, # (mean, std) per channel that the model's weights expect
+             cache:Path|None=None, # a folder for `cell_cache`: decode and resize each cell once, not every epoch
             )->DataLoaders:
     "fastai DataLoaders over the train and valid cells of a split table; test cells stay out"
-    df = cells[cells.split != 'test'].reset_index(drop=True)
+    df = cells[cells.split != 'test'].reset_index(drop=True).assign(cache_row=lambda d: range(len(d)))
     for part in ('train', 'valid'):
         if not (df.split == part).any(): raise DataError(f"The split has no {part} cells")
+    reader = CellReader(root, size, cell_cache(df, root, size, cache) if cache else None)
     dblock = DataBlock(blocks=(ImageBlock, CategoryBlock(vocab=list(CLASSES))),
-                       get_x=CellReader(root, size), get_y=ColReader('label'), splitter=ColSplitter('is_valid'),
+                       get_x=reader, get_y=ColReader('label'), splitter=ColSplitter('is_valid'),
                        batch_tfms=cell_augs(stats=stats) if augment else [Normalize.from_stats(*stats)])
     kw = {} if num_workers is None else dict(num_workers=num_workers)
     return dblock.dataloaders(df.assign(is_valid=df.split == 'valid'), bs=bs, **kw)

@@ -104,6 +104,7 @@ class RunConfig:
     cell_ranges:dict|None=None # what a cell crop looks like: ranges of `cell_features` on training cells (`not_a_cell`)
     members:list=field(default_factory=list) # sub-folder runs whose probabilities this model averages (a cross-validation)
     teacher:dict|None=None    # the run it learnt from by distillation: `run` (its folder), temperature `t`, `weight` in the loss
+    cache:bool=False          # the loaders read the cells from `cell_cache`'s array file (in the runs folder's `.cache`), decoded once
     extra:dict=field(default_factory=dict)    # keys this version does not know, kept as they were
 
 # %% ../nbs/00a_run.ipynb #87448d1e

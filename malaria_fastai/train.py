@@ -4,7 +4,7 @@
 
 # %% ../nbs/02_train.ipynb #e319de87
 from __future__ import annotations
-import contextlib, hashlib, json, math, os, pickle, time, unittest.mock
+import contextlib, math, os, pickle, time, unittest.mock
 from pathlib import Path
 from urllib.error import URLError
 from urllib.request import urlopen
@@ -25,9 +25,9 @@ from .data import prepare_cells, read_label_corrections, apply_label_corrections
 from .loaders import cell_dls
 
 # %% auto #0
-__all__ = ['RESNETS', 'lite0_imagenet_weights', 'create_model', 'cell_metrics', 'fingerprint', 'plot_learning_curves',
-           'RunCheckpoint', 'kd_loss', 'Distill', 'join_processes', 'valley_slide', 'stage_lr', 'finish_run', 'fit_run',
-           'train', 'MeanProb', 'resume']
+__all__ = ['RESNETS', 'lite0_imagenet_weights', 'create_model', 'cell_metrics', 'plot_learning_curves', 'RunCheckpoint',
+           'kd_loss', 'Distill', 'join_processes', 'valley_slide', 'stage_lr', 'finish_run', 'fit_run', 'train',
+           'MeanProb', 'resume']
 
 # %% ../nbs/02_train.ipynb #d2f2a431
 RESNETS = dict(resnet18=tvm.resnet18, resnet34=tvm.resnet34, resnet50=tvm.resnet50)
@@ -109,11 +109,6 @@ def cell_metrics()->list:
     "Accuracy, sensitivity (recall of Parasitized) and specificity (recall of Uninfected), as fastai metrics"
     return [accuracy, _recall_of(0, 'sensitivity'), _recall_of(1, 'specificity')]
 
-# %% ../nbs/02_train.ipynb #41ad4d70
-def fingerprint(*parts)->str:
-    "A short hash of `parts`, to recognise data and splits"
-    return hashlib.sha1(json.dumps(parts, default=str).encode()).hexdigest()[:16]
-
 # %% ../nbs/02_train.ipynb #89dbac17
 def plot_learning_curves(history:pd.DataFrame, # history.csv of a run: `train_loss`, `valid_loss`, `accuracy`, `stage`
                         ):
@@ -162,7 +157,7 @@ def dls(self:Run,
        ):
     "The run's fastai DataLoaders over its train and valid cells"
     cfg = cfg or self.config
-    return cell_dls(self.split, cfg.data, cfg.size, cfg.bs, num_workers=n_workers, stats=cfg.stats)
+    return cell_dls(self.split, cfg.data, cfg.size, cfg.bs, num_workers=n_workers, stats=cfg.stats, cache=self.path.parent/'.cache' if cfg.cache else None)
 
 # %% ../nbs/02_train.ipynb #kd000002
 def kd_loss(student:Tensor, # the student's logits, (N, classes)
@@ -366,6 +361,7 @@ def train(data:str|None=None,       # data location, as for `find_data`: a folde
           teacher:str|None=None,    # a finished run or cross-validation to learn from as well as the labels (distillation); it must not have seen this run's test patients
           teacher_t:float=4.,       # distillation temperature
           teacher_weight:float=0.9, # the teacher's share of the training loss
+          cache:bool=False,         # decode and resize the cells once, into an array file in the runs folder's `.cache`, not every epoch
           name:str|None=None,       # the run folder's name; default <date>-<arch>-<size>px
           cbs:list|None=None,       # extra fastai callbacks
           n_workers:int|None=None,  # loader processes; None for fastai's default
@@ -388,7 +384,7 @@ def train(data:str|None=None,       # data location, as for `find_data`: a folde
                     split=split, valid_pct=valid_pct, test_pct=test_pct, seed=seed, fold=fold, max_cells=max_cells, weights=weights,
                     data=str(root), n_cells=len(cells), skipped_files=len(skipped), relabelled=len(relabelled),
                     label_corrections=str(Path(label_corrections).resolve()) if label_corrections else None,
-                    teacher=dict(run=str(Path(teacher).resolve()), t=teacher_t, weight=teacher_weight) if teacher else None,
+                    teacher=dict(run=str(Path(teacher).resolve()), t=teacher_t, weight=teacher_weight) if teacher else None, cache=cache,
                     data_fingerprint=fingerprint(sorted(cells.file), *([relabelled.values.tolist()] if len(relabelled) else [])),
                     split_fingerprint=fingerprint(cells[SPLIT_COLS].values.tolist()),
                     versions=dict(torch=torch.__version__, timm=timm.__version__, fastai=__import__('fastai').__version__))
