@@ -1,0 +1,84 @@
+"""Recipe exploration: each configuration trained on the same patient split (seed 0, the same held-out test patients) and
+evaluated on those test patients, with and without test-time augmentation; one table in BENCHMARKS.md, a row per
+configuration. Resumable: a finished configuration is read, not retrained; an interrupted one resumes from its checkpoint.
+Each configuration is a full training (about 25 minutes on 2 CPU cores): run it in the background.
+Usage: python benchmarks/explore.py [--only NAME ...] [--data PATH] [--runs runs/explore] [--max-cells N]
+"""
+import argparse, json, shutil
+from pathlib import Path
+from record import record
+
+def smoothing(eps=0.1):
+    "fastai's label-smoothing loss for the whole run, as a callback (`train` takes callbacks, not a loss)"
+    from fastai.vision.all import Callback, LabelSmoothingCrossEntropyFlat
+    class Smooth(Callback):
+        def before_fit(self): self.learn.loss_func = LabelSmoothingCrossEntropyFlat(eps=eps)
+    return Smooth()
+
+def mixup():
+    from fastai.vision.all import MixUp; return MixUp(0.4)
+
+def cutmix():
+    from fastai.vision.all import CutMix; return CutMix(1.)
+
+# name: (what it changes, `train` options, callbacks)
+CONFIGS = {'default': ('the CLI default', {}, []),
+           'size-80': ('80 px cells', dict(size=80), []),
+           'size-96': ('96 px cells', dict(size=96), []),
+           'epochs-12': ('1+12 epochs', dict(epochs_full=12), []),
+           'epochs-5': ('1+5 epochs', dict(epochs_full=5), []),
+           'mixup': ("fastai's MixUp(0.4)", {}, [mixup]),
+           'cutmix': ("fastai's CutMix(1.0)", {}, [cutmix]),
+           'smoothing': ('label smoothing 0.1', {}, [smoothing])}
+
+def run_one(name, data, runs, max_cells):
+    "Train (or resume) and evaluate one configuration; its run folder `runs/name`"
+    from malaria_fastai.run import Run
+    from malaria_fastai.train import train, resume
+    from malaria_fastai.evaluate import evaluate
+    _, opts, cbs = CONFIGS[name]
+    run = Run(Path(runs)/name)
+    if not run.finished:
+        if (run/'checkpoint.json').exists(): resume(run, cbs=[f() for f in cbs], progress=False)
+        else:
+            if run.path.exists(): shutil.rmtree(run.path)  # stopped before its first checkpoint: it holds only its split
+            train(data, runs, name=name, test_pct=0.1, seed=0, max_cells=max_cells, cbs=[f() for f in cbs], progress=False, **opts)
+    if not (run/'evaluation.json').exists(): evaluate(run, tta=True, progress=False)
+
+def row(name, runs)->str:
+    "A configuration's table row from its run folder"
+    from malaria_fastai.run import Run
+    run = Run(Path(runs)/name); ev = json.loads((run/'evaluation.json').read_text())['metrics']
+    m = {r['metric']: r for r in ev['default (threshold 0.5)']}; tta = {r['metric']: r for r in ev['TTA, default (threshold 0.5)']}
+    ci = lambda r, f: f"{f(r['value'])} ({f(r['low'])}-{f(r['high'])})"
+    pct, auc = (lambda v: f"{100*v:.2f}%"), (lambda v: f"{v:.4f}")
+    epochs = sum(1 for l in (run/'history.csv').read_text().splitlines()[1:])
+    minutes = sum(float(l.split(',')[2]) for l in (run/'timing.csv').read_text().splitlines()[1:])/60  # stage,epochs,seconds,...
+    valid = json.loads((run/'metrics.json').read_text())['accuracy']
+    return (f"| {name} | {CONFIGS[name][0]} | {ci(m['accuracy'], pct)} | {ci(m['roc_auc'], auc)} | {pct(tta['accuracy']['value'])} | "
+            f"{pct(valid)} | {run.config.lr:.1e} | {epochs} | {minutes:.1f} |")
+
+def main(only, data, runs, max_cells):
+    for name in only or CONFIGS:
+        print(f"== {name}", flush=True); run_one(name, data, runs, max_cells)
+    done = [n for n in CONFIGS if (Path(runs)/n/'evaluation.json').exists()]
+    rows = '\n'.join(row(n, runs) for n in done)
+    sample = f", a sample of about {max_cells:,} cells" if max_cells else ''
+    record(f"Exploration: efficientnet_lite0 recipes on one patient split{sample}", f"""
+Each configuration trained once on the same patient split (seed 0; 70% train, 20% validation, 10% test patients) and
+scored on the held-out test patients, threshold 0.5: accuracy with its Wilson interval, ROC AUC with its patient-bootstrap
+interval, accuracy with test-time augmentation (`evaluate --tta`). One run per configuration is one draw: differences
+under a point are within what `lr_find` alone moves a run (BENCHMARKS.md, "lr_find"). Minutes: training epochs
+(`timing.csv`).
+
+| configuration | what | test accuracy | ROC AUC | TTA accuracy | valid accuracy | stage-2 lr | epochs | minutes |
+|---|---|---:|---:|---:|---:|---:|---:|---:|
+{rows}
+""")
+
+if __name__ == '__main__':
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument('--only', nargs='*', choices=list(CONFIGS)); p.add_argument('--data'); p.add_argument('--runs', default='runs/explore')
+    p.add_argument('--max-cells', type=int)
+    a = p.parse_args()
+    main(a.only, a.data, a.runs, a.max_cells)
