@@ -6,7 +6,7 @@ Usage: python benchmarks/explore.py [--only NAME ...] [--data PATH] [--runs runs
 """
 import argparse, json, shutil
 from pathlib import Path
-from record import record
+from record import record, stages
 
 def smoothing(eps=0.1):
     "fastai's label-smoothing loss for the whole run, as a callback (`train` takes callbacks, not a loss)"
@@ -52,11 +52,9 @@ def row(name, runs)->str:
     m = {r['metric']: r for r in ev['default (threshold 0.5)']}; tta = {r['metric']: r for r in ev['TTA, default (threshold 0.5)']}
     ci = lambda r, f: f"{f(r['value'])} ({f(r['low'])}-{f(r['high'])})"
     pct, auc = (lambda v: f"{100*v:.2f}%"), (lambda v: f"{v:.4f}")
-    epochs = sum(1 for l in (run/'history.csv').read_text().splitlines()[1:])
-    minutes = sum(float(l.split(',')[2]) for l in (run/'timing.csv').read_text().splitlines()[1:])/60  # stage,epochs,seconds,...
     valid = json.loads((run/'metrics.json').read_text())['accuracy']
     return (f"| {name} | {CONFIGS[name][0]} | {ci(m['accuracy'], pct)} | {ci(m['roc_auc'], auc)} | {pct(tta['accuracy']['value'])} | "
-            f"{pct(valid)} | {run.config.lr:.1e} | {epochs} | {minutes:.1f} |")
+            f"{pct(valid)} | {run.config.lr:.1e} | {stages(run)} |")
 
 def main(only, data, runs, max_cells):
     for name in only or CONFIGS:
@@ -68,11 +66,11 @@ def main(only, data, runs, max_cells):
 Each configuration trained once on the same patient split (seed 0; 70% train, 20% validation, 10% test patients) and
 scored on the held-out test patients, threshold 0.5: accuracy with its Wilson interval, ROC AUC with its patient-bootstrap
 interval, accuracy with test-time augmentation (`evaluate --tta`). One run per configuration is one draw: differences
-under a point are within what `lr_find` alone moves a run (BENCHMARKS.md, "lr_find"). Minutes: training epochs
-(`timing.csv`).
+under a point are within what `lr_find` alone moves a run (BENCHMARKS.md, "lr_find"). Training: epochs and minutes per
+stage (`timing.csv`).
 
-| configuration | what | test accuracy | ROC AUC | TTA accuracy | valid accuracy | stage-2 lr | epochs | minutes |
-|---|---|---:|---:|---:|---:|---:|---:|---:|
+| configuration | what | test accuracy | ROC AUC | TTA accuracy | valid accuracy | stage-2 lr | training |
+|---|---|---:|---:|---:|---:|---:|---|
 {rows}
 """)
 

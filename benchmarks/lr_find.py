@@ -4,7 +4,7 @@ differ): the spread of fastai's `valley` and `slide` and of the recipe's `valley
 as arguments: their suggestions, the rate they trained at, and what they scored.
 Usage: python benchmarks/lr_find.py [--data PATH] [--repeats 5] [--seed 0] [RUN ...]
 """
-import argparse, json, math, statistics
+import argparse, csv, json, math, statistics
 from pathlib import Path
 from record import record
 
@@ -34,14 +34,15 @@ def spread(xs)->str:
 def run_row(run:Path)->str:
     "A finished run's rate, suggestions and scores"
     cfg = json.loads((run/'config.json').read_text()); s = cfg.get('lr_find') or {}
-    hist = [l.split(',') for l in (run/'history.csv').read_text().splitlines()[1:]]
+    with open(run/'history.csv') as f: last_loss = float(list(csv.DictReader(f))[-1]['train_loss'])
     ev = run/'evaluation.json'
     test = json.loads(ev.read_text())['metrics']['default (threshold 0.5)'] if ev.exists() else []
     test_acc = next((f"{100*m['value']:.2f}%" for m in test if m['metric'] == 'accuracy'), '-')
     val = json.loads((run/'metrics.json').read_text())['accuracy']
     fmt = lambda k: f"{s[k]:.2e}" if k in s else '-'
+    vs = f"{math.sqrt(s['valley']*s['slide']):.2e}" if s else '-'  # what `valley_slide` chooses from these two
     return (f"| `{run.parent.name + '/' if run.parent.name != 'runs' else ''}{run.name}` | {fmt('valley')} | {fmt('slide')} | "
-            f"{math.sqrt(s['valley']*s['slide']):.2e} | {cfg['lr']:.2e} | {float(hist[-1][1]):.3f} | {100*val:.2f}% | {test_acc} |")
+            f"{vs} | {cfg['lr']:.2e} | {last_loss:.3f} | {100*val:.2f}% | {test_acc} |")
 
 def main(data, n, seed, runs):
     rs = repeats(data, n, seed)
