@@ -1,12 +1,14 @@
 """Recipe exploration: each configuration trained on the same patient split (seed 0, the same held-out test patients) and
 evaluated on those test patients, with and without test-time augmentation; one table in BENCHMARKS.md, a row per
 configuration. Resumable: a finished configuration is read, not retrained; an interrupted one resumes from its checkpoint.
+The configurations: every recipe of `malaria-fastai train --recipe`, then the default with MixUp, CutMix or label smoothing.
 Each configuration is a full training (about 25 minutes on 2 CPU cores): run it in the background.
 Usage: python benchmarks/explore.py [--only NAME ...] [--data PATH] [--runs runs/explore] [--max-cells N]
 """
-import argparse, json, shutil
+import argparse, json
 from pathlib import Path
-from record import record, stages
+from record import record, stages, train_or_resume
+from malaria_fastai.train import RECIPES
 
 def smoothing(eps=0.1):
     "fastai's label-smoothing loss for the whole run, as a callback (`train` takes callbacks, not a loss)"
@@ -21,28 +23,16 @@ def mixup():
 def cutmix():
     from fastai.vision.all import CutMix; return CutMix(1.)
 
-# name: (what it changes, `train` options, callbacks)
-CONFIGS = {'default': ('the CLI default', {}, []),
-           'size-80': ('80 px cells', dict(size=80), []),
-           'size-96': ('96 px cells', dict(size=96), []),
-           'epochs-12': ('1+12 epochs', dict(epochs_full=12), []),
-           'epochs-5': ('1+5 epochs', dict(epochs_full=5), []),
-           'mixup': ("fastai's MixUp(0.4)", {}, [mixup]),
-           'cutmix': ("fastai's CutMix(1.0)", {}, [cutmix]),
-           'smoothing': ('label smoothing 0.1', {}, [smoothing])}
+# name: (what it changes, callbacks): every recipe of `train` (`RECIPES`), then the default with a fastai callback
+CONFIGS = {**{n: (what, []) for n, (what, _) in RECIPES.items()},
+           'mixup': ("fastai's MixUp(0.4)", [mixup]),
+           'cutmix': ("fastai's CutMix(1.0)", [cutmix]),
+           'smoothing': ('label smoothing 0.1', [smoothing])}
 
 def run_one(name, data, runs, max_cells):
     "Train (or resume) and evaluate one configuration; its run folder `runs/name`"
-    from malaria_fastai.run import Run
-    from malaria_fastai.train import train, resume
     from malaria_fastai.evaluate import evaluate
-    _, opts, cbs = CONFIGS[name]
-    run = Run(Path(runs)/name)
-    if not run.finished:
-        if (run/'checkpoint.json').exists(): resume(run, cbs=[f() for f in cbs], progress=False)
-        else:
-            if run.path.exists(): shutil.rmtree(run.path)  # stopped before its first checkpoint: it holds only its split
-            train(data, runs, name=name, test_pct=0.1, seed=0, max_cells=max_cells, cbs=[f() for f in cbs], progress=False, **opts)
+    run = train_or_resume(Path(runs)/name, CONFIGS[name][1], data=data, recipe=name if name in RECIPES else None, test_pct=0.1, seed=0, max_cells=max_cells)
     if not (run/'evaluation.json').exists(): evaluate(run, tta=True, progress=False)
 
 def row(name, runs)->str:

@@ -20,6 +20,17 @@ def stages(run:Path)->str:
     import csv
     with open(run/'timing.csv') as f: return ', '.join(f"{r['stage']} {r['epochs']} ep {float(r['seconds'])/60:.1f} min" for r in csv.DictReader(f))
 
+def train_or_resume(path:Path, cbs=(), **kw):
+    "The finished run at `path`: kept if finished, resumed from its checkpoint, else trained anew with `train(**kw)` (callbacks: `cbs` factories)"
+    import shutil
+    from malaria_fastai.run import Run
+    from malaria_fastai.train import train, resume
+    run = Run(path)
+    if run.finished: return run
+    if (run/'checkpoint.json').exists(): return resume(run, cbs=[f() for f in cbs], progress=False)
+    if run.path.exists(): shutil.rmtree(run.path)  # stopped before its first checkpoint: it holds only its split
+    return train(runs=run.path.parent, name=run.name, cbs=[f() for f in cbs], progress=False, **kw)
+
 def portable(text:str)->str:
     "`text` with this machine's paths made portable: the project's parent folder as `..`, temporary folders as `$TMPDIR`"
     text = re.sub(r"(?<![\w.])" + re.escape(str(BENCHMARKS.parent.parent)) + "/", "../", text)

@@ -293,7 +293,9 @@ d = { 'settings': { 'branch': 'main',
                                                                                        'malaria_fastai/train.py'),
                                       'malaria_fastai.train.plot_learning_curves': ( 'train.html#plot_learning_curves',
                                                                                      'malaria_fastai/train.py'),
+                                      'malaria_fastai.train.recipe_options': ('train.html#recipe_options', 'malaria_fastai/train.py'),
                                       'malaria_fastai.train.resume': ('train.html#resume', 'malaria_fastai/train.py'),
                                       'malaria_fastai.train.stage_lr': ('train.html#stage_lr', 'malaria_fastai/train.py'),
                                       'malaria_fastai.train.train': ('train.html#train', 'malaria_fastai/train.py'),
-                                      'malaria_fastai.train.valley_slide': ('train.html#valley_slide', 'malaria_fastai/train.py')}}}
+                                      'malaria_fastai.train.valley_slide': ('train.html#valley_slide', 'malaria_fastai/train.py'),
+                                      'malaria_fastai.train.with_recipe': ('train.html#with_recipe', 'malaria_fastai/train.py')}}}

@@ -12,7 +12,7 @@ from fastai.torch_core import num_distrib
 from .cellio import *
 from .run import *
 from .data import check_split, find_data
-from .train import train, resume, _check_train_args
+from .train import train, resume, with_recipe, _check_train_args
 from .evaluate import (_cell_metrics, metrics_table, metrics_md, per_patient, calibrate_floor, calls_md, patient_calls, who_table,
                                      plot_confusion, plot_roc, plot_parasitemia, label_review, contact_sheet)
 
@@ -49,6 +49,8 @@ def fold_run(cv_dir:Path|str,    # the cross-validation folder
 def _cv_opts(data, folds:int, test_pct:float, kw:dict)->dict:
     "The `train` options of every fold, checked before any fold starts"
     if folds < 2: raise DataError(f"--folds must be at least 2 (got {folds})")
+    if kw.get('recipe'): kw = with_recipe(kw['recipe'], kw, train)
+    if clash := sorted(set(kw) & set(CV_SETS)): raise DataError(f"cv sets {', '.join(clash)} itself: leave it out of the recipe")
     opts = dict(data=str(find_data(data)), split='patient', valid_pct=(1 - test_pct)/folds, test_pct=test_pct, **kw)
     check_split('patient', opts['valid_pct'], test_pct)
     a = inspect.signature(train).bind_partial(**opts); a.apply_defaults()
@@ -202,7 +204,7 @@ def cv(data:str|None=None,   # data location, as for `find_data`
     if num_distrib() > 1: raise DataError("cv trains a fold per process, not one fold across processes: start a process per fold with --name and --only-fold")
     opts = _cv_opts(data, folds, test_pct, kw)
     check_writable(runs, '--runs')
-    a = inspect.signature(train).bind_partial(**kw); a.apply_defaults(); arch, size = a.arguments['arch'], a.arguments['size']
+    a = inspect.signature(train).bind_partial(**opts); a.apply_defaults(); arch, size = a.arguments['arch'], a.arguments['size']
     plan = dict(folds=folds, options=opts)
     if name: cvr = _cv_folder(runs, name, plan)
     else: write_json(plan, (cvr := Run.new(runs, arch, size, f"{datetime.date.today()}-cv{folds}-{arch}-{size}px"))/'cv_plan.json')

@@ -4,7 +4,7 @@
 
 # %% ../nbs/02_train.ipynb #e319de87
 from __future__ import annotations
-import contextlib, math, os, pickle, time, unittest.mock
+import contextlib, inspect, json, math, os, pickle, time, unittest.mock
 from pathlib import Path
 from urllib.error import URLError
 from urllib.request import urlopen
@@ -25,9 +25,9 @@ from .data import prepare_cells, read_label_corrections, apply_label_corrections
 from .loaders import cell_dls
 
 # %% auto #0
-__all__ = ['RESNETS', 'lite0_imagenet_weights', 'create_model', 'cell_metrics', 'plot_learning_curves', 'RunCheckpoint',
-           'kd_loss', 'Distill', 'join_processes', 'valley_slide', 'stage_lr', 'finish_run', 'fit_run', 'train',
-           'MeanProb', 'resume']
+__all__ = ['RESNETS', 'RECIPES', 'lite0_imagenet_weights', 'create_model', 'cell_metrics', 'plot_learning_curves',
+           'RunCheckpoint', 'kd_loss', 'Distill', 'join_processes', 'valley_slide', 'stage_lr', 'finish_run', 'fit_run',
+           'recipe_options', 'with_recipe', 'train', 'MeanProb', 'resume']
 
 # %% ../nbs/02_train.ipynb #d2f2a431
 RESNETS = dict(resnet18=tvm.resnet18, resnet34=tvm.resnet34, resnet50=tvm.resnet50)
@@ -246,6 +246,7 @@ def stage_lr(learn:Learner, # the run's learner, frozen or not as the stage need
 # %% ../nbs/02_train.ipynb #3a26f263
 def _read_history(path:Path, n:int)->pd.DataFrame:
     "The first `n` epoch rows of a CSVLogger file (it repeats the header on every fit and logs skipped epochs empty)"
+    if not path.exists() or not path.stat().st_size: return pd.DataFrame()  # stopped before its first epoch ended
     h = pd.read_csv(path, dtype=str)
     return h[(h.epoch != 'epoch') & h.valid_loss.notna()].head(n).reset_index(drop=True)
 
@@ -335,9 +336,39 @@ def _check_teacher(teacher:Run, cells:pd.DataFrame):
         raise DataError(f"--teacher {teacher.path} was trained on {len(leak)} of this run's test patients ({', '.join(leak[:5])}): the student's test "
                         "scores would not be on unseen patients. Split as the teacher did (the same --seed, --valid-pct and --test-pct)")
 
+# %% ../nbs/02_train.ipynb #rc000002
+RECIPES = {'default': ('the CLI default', {}),
+           'epochs-5': ('1+5 epochs: quicker', dict(epochs_full=5)),
+           'epochs-12': ('1+12 epochs: slower', dict(epochs_full=12)),
+           'size-80': ('80 px cells: slower', dict(size=80)),
+           'size-96': ('96 px cells: slower', dict(size=96)),
+           'size-128': ('128 px cells, decoded once (`cache`): for a GPU', dict(size=128, cache=True))}
+
+def recipe_options(recipe:str, # a name in `RECIPES`, or a JSON file of `train` options
+                  )->dict:     # `train` options
+    "The options of a recipe: a name in `RECIPES` or a JSON file"
+    if recipe in RECIPES: return RECIPES[recipe][1]
+    if not Path(recipe).is_file(): raise DataError(f"--recipe {recipe}: neither a recipe ({', '.join(RECIPES)}) nor a JSON file")
+    try: opts = json.loads(Path(recipe).read_text())
+    except (ValueError, UnicodeDecodeError) as e: raise DataError(f"--recipe {recipe}: not a JSON file ({e})") from None
+    if not isinstance(opts, dict): raise DataError(f"--recipe {recipe}: not a JSON object of options")
+    return opts
+
+# %% ../nbs/02_train.ipynb #rc000003
+def with_recipe(recipe:str, # a name in `RECIPES`, or a JSON file of options
+                given:dict, # arguments of `f`, all or some
+                f,          # the function they are for: `train`
+               )->dict:     # `given`, the recipe's options where `given` left `f`'s defaults, and `recipe` None
+    "The arguments of `f` after the recipe: the recipe's options in place of the defaults, those given kept"
+    ps, opts = inspect.signature(f).parameters, recipe_options(recipe)
+    if bad := sorted(set(opts) - (set(ps) - {'recipe', 'cbs', 'progress', 'n_workers'})):
+        raise DataError(f"--recipe {recipe}: {', '.join(bad)} is not an option a recipe can set")
+    return {**given, **{k: v for k, v in opts.items() if given.get(k, ps[k].default) == ps[k].default}, 'recipe': None}
+
 # %% ../nbs/02_train.ipynb #6418a716
 def train(data:str|None=None,       # data location, as for `find_data`: a folder, its parent, or cell_images.zip; default $MALARIA_DATA, fastai's data folder, a download
           runs:str='runs',          # parent folder of run folders
+          recipe:str|None=None,     # a recipe (`RECIPES`: default, epochs-5, epochs-12, size-80, size-96, size-128) or a JSON file of options; options set beside it (to other than their defaults) win
           arch:str='efficientnet_lite0', # efficientnet_lite0 (pretrained, offline), resnet18/34/50, or a timm model name
           size:int=64,              # cell side in pixels (at least 32)
           bs:int=64,                # batch size
@@ -368,6 +399,7 @@ def train(data:str|None=None,       # data location, as for `find_data`: a folde
           progress:bool=True,       # progress bars
          )->Run:                    # the finished run
     "Train a cell classifier with the two-stage recipe into a new run folder (in one process, or across those `torchrun` started)"
+    if recipe: return train(**with_recipe(recipe, locals(), train))
     join_processes(); lead = _lead()
     _check_train_args(size, bs, epochs_head, epochs_full, lr, head_width, monitor, max_cells, patience, weights, pretrained, teacher, teacher_t, teacher_weight)
     check_writable(runs, '--runs')  # all before the data is read (`prepare_cells` checks the split first)
@@ -424,7 +456,7 @@ def resume(run:Path|str|Run,       # an interrupted run folder
     join_processes(); run = Run(run)
     if run.finished: raise DataError(f"{run.path} is a finished run (it has config.json): nothing to resume")
     st = run.state; cfg = st.config
-    hist = _read_history(run/'history.csv', len(st.epochs)) if (run/'history.csv').exists() else pd.DataFrame()
+    hist = _read_history(run/'history.csv', len(st.epochs))
     if _lead(): write_table(hist, run/'history.csv')  # drop epochs logged after the last checkpoint
     has_last = (run/'last.pth').exists()  # else it stopped in its first epoch: start again from the original weights
     set_seed(cfg.seed, reproducible=True)

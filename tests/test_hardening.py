@@ -39,6 +39,13 @@ def test_bad_training_arguments_are_refused_before_any_work(args, msg, tmp_path,
     rc, out, err = cli(capsys, 'train', '--data', tmp_path/'no data here', '--runs', tmp_path/'runs', *args)
     assert rc == 2 and msg in err and not (tmp_path/'runs').exists()
 
+def test_bad_recipes_are_refused_before_any_work(tmp_path, capsys):
+    (tmp_path/'typo.json').write_text('{"epochs": 3}'); (tmp_path/'small.json').write_text('{"size": 8}'); (tmp_path/'list.json').write_text('[1]')
+    for recipe, msg in [('huge', 'neither a recipe (default'), (tmp_path/'typo.json', 'epochs is not an option a recipe can set'),
+                        (tmp_path/'small.json', '--size must be at least 32'), (tmp_path/'list.json', 'not a JSON object')]:
+        rc, out, err = cli(capsys, 'train', '--data', tmp_path/'no data here', '--runs', tmp_path/'runs', '--recipe', recipe)
+        assert rc == 2 and msg in err and not (tmp_path/'runs').exists(), (recipe, err)
+
 def test_too_few_patients_is_a_clear_error(tmp_path, capsys):
     few = synth_cells(tmp_path/'cell_images', n_patients=1, cells=4)
     rc, out, err = cli(capsys, 'data', '--data', few, '--out', tmp_path/'report')
