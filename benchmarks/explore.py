@@ -6,6 +6,7 @@ Each configuration is a full training (about 25 minutes on 2 CPU cores): run it 
 Usage: python benchmarks/explore.py [--only NAME ...] [--data PATH] [--runs runs/explore] [--max-cells N]
 """
 import argparse, json
+import pandas as pd
 from pathlib import Path
 from record import record, stages, train_or_resume
 from malaria_fastai.train import RECIPES
@@ -43,8 +44,9 @@ def row(name, runs)->str:
     ci = lambda r, f: f"{f(r['value'])} ({f(r['low'])}-{f(r['high'])})"
     pct, auc = (lambda v: f"{100*v:.2f}%"), (lambda v: f"{v:.4f}")
     valid = json.loads((run/'metrics.json').read_text())['accuracy']
+    t = pd.read_csv(run/'test_preds.csv'); p_given = t.prob_parasitized.where(t.label == 'Parasitized', 1 - t.prob_parasitized)
     return (f"| {name} | {CONFIGS[name][0]} | {ci(m['accuracy'], pct)} | {ci(m['roc_auc'], auc)} | {pct(tta['accuracy']['value'])} | "
-            f"{pct(valid)} | {run.config.lr:.1e} | {stages(run)} |")
+            f"{(p_given < .5).sum()} ({(p_given <= .1).sum()}) | {pct(valid)} | {run.config.lr:.1e} | {stages(run)} |")
 
 def main(only, data, runs, max_cells):
     for name in only or CONFIGS:
@@ -54,13 +56,15 @@ def main(only, data, runs, max_cells):
     sample = f", a sample of about {max_cells:,} cells" if max_cells else ''
     record(f"Exploration: efficientnet_lite0 recipes on one patient split{sample}", f"""
 Each configuration trained once on the same patient split (seed 0; 70% train, 20% validation, 10% test patients) and
-scored on the held-out test patients, threshold 0.5: accuracy with its Wilson interval, ROC AUC with its patient-bootstrap
-interval, accuracy with test-time augmentation (`evaluate --tta`). One run per configuration is one draw: differences
-under a point are within what `lr_find` alone moves a run (BENCHMARKS.md, "lr_find"). Training: epochs and minutes per
-stage (`timing.csv`).
+scored on the held-out test patients at threshold 0.5: accuracy and ROC AUC with their 95% patient-bootstrap intervals,
+accuracy with test-time augmentation (`evaluate --tta`), and the test errors with, in brackets, the confident ones
+(probability 0.9 or more for the other class). The confident errors are what the label review (`label_review.csv`) puts
+before a microscopist, the errors most likely to be label noise; every score here is on the original labels. One run per
+configuration is one draw: differences under a point are within what `lr_find` alone moves a run (BENCHMARKS.md,
+"lr_find"). Training: epochs and minutes per stage (`timing.csv`).
 
-| configuration | what | test accuracy | ROC AUC | TTA accuracy | valid accuracy | stage-2 lr | training |
-|---|---|---:|---:|---:|---:|---:|---|
+| configuration | what | test accuracy | ROC AUC | TTA accuracy | test errors (confident) | valid accuracy | stage-2 lr | training |
+|---|---|---:|---:|---:|---:|---:|---:|---|
 {rows}
 """)
 
