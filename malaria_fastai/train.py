@@ -4,7 +4,7 @@
 
 # %% ../nbs/02_train.ipynb #e319de87
 from __future__ import annotations
-import contextlib, inspect, json, math, os, pickle, time, unittest.mock
+import contextlib, inspect, json, math, os, pickle, time, typing, unittest.mock
 from pathlib import Path
 from urllib.error import URLError
 from urllib.request import urlopen
@@ -355,14 +355,22 @@ def recipe_options(recipe:str, # a name in `RECIPES`, or a JSON file of `train` 
     return opts
 
 # %% ../nbs/02_train.ipynb #rc000003
+def _fits(v, t)->bool:
+    "Whether the JSON value `v` fits the annotation `t` (an int fits a float, a bool fits only a bool)"
+    ts = typing.get_args(t) or (t,)
+    if v is None or isinstance(v, bool): return type(v) in ts
+    return isinstance(v, tuple(x for x in ts if isinstance(x, type))) or (float in ts and isinstance(v, int))
+
 def with_recipe(recipe:str, # a name in `RECIPES`, or a JSON file of options
                 given:dict, # arguments of `f`, all or some
                 f,          # the function they are for: `train`
                )->dict:     # `given`, the recipe's options where `given` left `f`'s defaults, and `recipe` None
     "The arguments of `f` after the recipe: the recipe's options in place of the defaults, those given kept"
-    ps, opts = inspect.signature(f).parameters, recipe_options(recipe)
+    ps, opts = inspect.signature(f, eval_str=True).parameters, recipe_options(recipe)
     if bad := sorted(set(opts) - (set(ps) - {'recipe', 'cbs', 'progress', 'n_workers'})):
         raise DataError(f"--recipe {recipe}: {', '.join(bad)} is not an option a recipe can set")
+    if k := next((k for k, v in opts.items() if not _fits(v, ps[k].annotation)), None):
+        raise DataError(f"--recipe {recipe}: {k} is {opts[k]!r}, not {getattr(ps[k].annotation, '__name__', ps[k].annotation)}")
     return {**given, **{k: v for k, v in opts.items() if given.get(k, ps[k].default) == ps[k].default}, 'recipe': None}
 
 # %% ../nbs/02_train.ipynb #6418a716

@@ -41,8 +41,10 @@ def test_bad_training_arguments_are_refused_before_any_work(args, msg, tmp_path,
 
 def test_bad_recipes_are_refused_before_any_work(tmp_path, capsys):
     (tmp_path/'typo.json').write_text('{"epochs": 3}'); (tmp_path/'small.json').write_text('{"size": 8}'); (tmp_path/'list.json').write_text('[1]')
+    (tmp_path/'text.json').write_text('{"size": "96"}')
     for recipe, msg in [('huge', 'neither a recipe (default'), (tmp_path/'typo.json', 'epochs is not an option a recipe can set'),
-                        (tmp_path/'small.json', '--size must be at least 32'), (tmp_path/'list.json', 'not a JSON object')]:
+                        (tmp_path/'small.json', '--size must be at least 32'), (tmp_path/'list.json', 'not a JSON object'),
+                        (tmp_path/'text.json', "size is '96', not int")]:
         rc, out, err = cli(capsys, 'train', '--data', tmp_path/'no data here', '--runs', tmp_path/'runs', '--recipe', recipe)
         assert rc == 2 and msg in err and not (tmp_path/'runs').exists(), (recipe, err)
 
