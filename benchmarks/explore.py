@@ -11,6 +11,7 @@ from pathlib import Path
 from record import record, stages, train_or_resume
 from train import per_epoch
 from malaria_fastai.train import RECIPES
+from malaria_fastai.evaluate import label_review
 
 def smoothing(eps=0.1):
     "fastai's label-smoothing loss for the whole run, as a callback (`train` takes callbacks, not a loss)"
@@ -46,9 +47,10 @@ def row(name, runs)->str:
     pct, auc = (lambda v: f"{100*v:.2f}%"), (lambda v: f"{v:.4f}")
     valid = json.loads((run/'metrics.json').read_text())['accuracy']
     to_target = lambda r: f"{s/60:.1f} min" if (s := per_epoch(r, 1, [], .96)[1]) else 'not reached'
-    t = pd.read_csv(run/'test_preds.csv'); p_given = t.prob_parasitized.where(t.label == 'Parasitized', 1 - t.prob_parasitized)
+    t = pd.read_csv(run/'test_preds.csv'); wrong = ((t.prob_parasitized >= .5) != (t.label == 'Parasitized')).sum()
+    confident = len(label_review(t, t.prob_parasitized.to_numpy(), n=len(t)))  # what the label review lists
     return (f"| {name} | {CONFIGS[name][0]} | {ci(m['accuracy'], pct)} | {ci(m['roc_auc'], auc)} | {pct(tta['accuracy']['value'])} | "
-            f"{(p_given < .5).sum()} ({(p_given <= .1).sum()}) | {pct(valid)} | {run.config.lr:.1e} | {stages(run)} | {to_target(run)} |")
+            f"{wrong} ({confident}) | {pct(valid)} | {run.config.lr:.1e} | {stages(run)} | {to_target(run)} |")
 
 def main(only, data, runs, max_cells):
     for name in only or CONFIGS:
