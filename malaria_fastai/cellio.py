@@ -8,11 +8,13 @@ import contextlib, hashlib, json, math, os, re, tempfile
 from pathlib import Path
 import numpy as np
 from PIL import Image
+try: import pyspng  # libspng, the `fast` extra: decodes a PNG cell two to three times faster than Pillow
+except ImportError: pyspng = None
 
 # %% auto #0
 __all__ = ['CLASSES', 'IMAGE_EXTS', 'MAX_PIXELS', 'MIN_SIDE', 'CELL_FEATURES', 'DataError', 'patient_id', 'to_rgb8', 'pad_square',
-           'size_problem', 'load_cell', 'cell_array', 'cell_features', 'feature_ranges', 'not_a_cell', 'wilson',
-           'floor_count', 'slide_call', 'umask_mode', 'atomic_write', 'check_writable', 'fingerprint']
+           'size_problem', 'decode', 'load_cell', 'cell_array', 'cell_features', 'feature_ranges', 'not_a_cell',
+           'wilson', 'floor_count', 'slide_call', 'umask_mode', 'atomic_write', 'check_writable', 'fingerprint']
 
 # %% ../nbs/00_cellio.ipynb #73a2497e
 CLASSES = ('Parasitized', 'Uninfected')  # fastai's CategoryBlock sorts them too: index 0 is Parasitized
@@ -64,6 +66,17 @@ def size_problem(size:tuple,               # an image's (width, height)
     if w*h > max_pixels: return f'too large: {w}x{h} px (decompression bomb?)'
     if min(w, h) < MIN_SIDE: return f'too small: {w}x{h} px (a cell is at least {MIN_SIDE} px a side)'
 
+# %% ../nbs/00_cellio.ipynb #dc000002
+def decode(img:Image.Image, # just opened with `Image.open`, its size already checked
+          )->Image.Image:   # its pixels, loaded
+    "`img` decoded: an RGB PNG by libspng when the `fast` extra is installed, anything else by Pillow"
+    if pyspng and img.format == 'PNG' and img.mode == 'RGB':
+        img.fp.seek(0); data = img.fp.read(limit := 8*img.width*img.height + 2**16)
+        if len(data) < limit:  # a longer file (more bytes than its raw 16-bit pixels) is left to Pillow, which reads only what it needs
+            try: return Image.fromarray(pyspng.load(data, 'RGB'))
+            except RuntimeError as e: raise ValueError(f"damaged PNG: {str(e).removeprefix('pyspng: ')}") from None
+    img.load(); return img
+
 # %% ../nbs/00_cellio.ipynb #ba496da9
 def load_cell(path:Path|str, # an image file, or a binary file object
               size:int=64,   # side of the square result, in pixels
@@ -71,15 +84,16 @@ def load_cell(path:Path|str, # an image file, or a binary file object
     "Read a cell image: 8-bit RGB, padded to a centred square, resized to `size` pixels; ValueError if no cell crop could be that size"
     with Image.open(path) as img:
         if why := size_problem(img.size): raise ValueError(why)
-        return pad_square(to_rgb8(img)).resize((size, size), Image.BILINEAR)
+        return pad_square(to_rgb8(decode(img))).resize((size, size), Image.BILINEAR)
 
 # %% ../nbs/00_cellio.ipynb #49dad555
 def cell_array(img:Image.Image|np.ndarray, # from `load_cell`; or its 8-bit (H, W, 3) array, or a batch of them (N, H, W, 3)
                stats:tuple,     # (mean, std), three values each
               )->np.ndarray:    # float32, (3, H, W), or (N, 3, H, W) for a batch
     "Cell images as the normalised, channel-first float array a model takes"
-    mean, std = (np.asarray(s, np.float32) for s in stats)
-    return np.moveaxis((np.asarray(img, np.float32)/255 - mean)/std, -1, -3)
+    mean, std = (np.asarray(s, np.float32)[:, None, None] for s in stats)
+    x = np.subtract(np.moveaxis(np.asarray(img), -1, -3), 255*mean, dtype=np.float32, order='C')  # channels first in one pass
+    x *= 1/(255*std); return x  # (x/255 - mean)/std, a tenth of the time (BENCHMARKS.md, "Speed")
 
 # %% ../nbs/00_cellio.ipynb #nc000002
 CELL_FEATURES = {'dark_corners': 'share of the corners that is black (a crop is a cell cut out on black)',
@@ -95,11 +109,12 @@ def cell_features(img:Image.Image, # from `load_cell`
     dark = np.maximum(np.maximum(a[..., 0], a[..., 1]), a[..., 2]) < 30  # elementwise: twice as fast as a.max(2) over 3 values
     cell = ~dark; n = int(cell.sum())
     box = (np.ptp(np.flatnonzero(cell.any(1))) + 1)*(np.ptp(np.flatnonzero(cell.any(0))) + 1) if n else 1
-    x = a*cell[..., None].astype(np.float64)  # the cell's pixels, the background zeroed: sums, not a copy of the cell
-    s = x.sum((0, 1)); mean = s/n if n else np.zeros(3)
-    return dict(dark_corners=float(np.mean([dark[:k, :k].mean(), dark[:k, -k:].mean(), dark[-k:, :k].mean(), dark[-k:, -k:].mean()])),
-                fill=n/dark.size, box_fill=n/box, red=float(mean[0]), green=float(mean[1]), blue=float(mean[2]),
-                contrast=float(np.sqrt(max(0., (x*x).sum()/(3*n) - (s.sum()/(3*n))**2))) if n else 0.)
+    px, m = a.reshape(-1, 3).astype(np.float64), cell.reshape(-1).astype(np.float64)
+    s, ss = m @ px, (m @ (px*px)).sum()  # the cell's sums and sum of squares as products with its mask: no copy, and fast
+    mean = s/n if n else np.zeros(3)
+    corners = int(dark[:k, :k].sum() + dark[:k, -k:].sum() + dark[-k:, :k].sum() + dark[-k:, -k:].sum())
+    return dict(dark_corners=corners/(4*k*k), fill=n/dark.size, box_fill=n/box, red=float(mean[0]), green=float(mean[1]), blue=float(mean[2]),
+                contrast=float(np.sqrt(max(0., ss/(3*n) - (s.sum()/(3*n))**2))) if n else 0.)
 
 # %% ../nbs/00_cellio.ipynb #nc000004
 def feature_ranges(features:list,    # `cell_features` of training cells

@@ -84,6 +84,7 @@ class RunConfig:
     lr_head:float|None=None   # stage 1 rate
     div:float=10.             # stage 2 body rate is lr/div
     monitor:str='valid_loss'  # each stage kept its best epoch by this
+    smoothing:float=0.        # label smoothing of the training loss (runs made before the option had none)
     patience:int|None=None    # early stopping patience, in epochs
     split:str='patient'       # 'patient' or 'random'
     valid_pct:float=0.2       # validation fraction
