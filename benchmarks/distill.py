@@ -32,9 +32,11 @@ def main(student:str, cells:int):
                     f"{interval(m, 'roc_auc', False)} | {m.value['sensitivity']:.2%} | {m.value['specificity']:.2%} | {agree:.2%} | {len(files)/count(str(onnx), files, 1):,.0f} |")
         print(rows[-1], flush=True)
     kd = s.config.teacher
-    record(f"Distillation: {s.config.arch} {s.config.size} px from {t.config.arch} {t.config.size} px" + (f", the {len(t.config.members)}-fold ensemble" if t.config.members else ''), f"""
-The student `{s.name}` was trained by `malaria-fastai train --teacher {t.name} --arch {s.config.arch} --pretrained {'yes' if s.config.pretrained else 'no'}`
-(temperature {kd['t']}, the teacher's share of the loss {kd['weight']}; {s.config.epochs_head}+{s.config.epochs_full} epochs) on the teacher's split:
+    teacher = f"{t.config.arch} {t.config.size} px" + (f", the {len(t.config.members)}-fold ensemble" if t.config.members else '')
+    record(f"Distillation: `{s.name}` from {teacher}", f"""
+The student `{s.name}` was trained by `malaria-fastai train --teacher {t.name} --arch {s.config.arch} --pretrained {'yes' if s.config.pretrained else 'no'}
+--size {s.config.size} --head-width {s.config.head_width} --epochs-full {s.config.epochs_full}` (temperature {kd['t']}, the teacher's share of the loss
+{kd['weight']}; label smoothing {s.config.smoothing:g}; {s.config.epochs_head}+{s.config.epochs_full} epochs) on the teacher's split:
 both scored on the same {len(both):,} cells of {len(set(patients))} test patients that neither saw. Intervals: 95%, resampling patients.
 Size: the int8 ONNX file. Cells/s: `malaria-fastai predict` over {len(files):,} cells from process start, `--jobs 1`, all cores.
 
