@@ -2,13 +2,15 @@
 evaluated on those test patients, with and without test-time augmentation; one table in BENCHMARKS.md, a row per
 configuration. Resumable: a finished configuration is read, not retrained; an interrupted one resumes from its checkpoint.
 The configurations: every recipe of `malaria-fastai train --recipe`, then the default with MixUp or CutMix.
-Each configuration is a full training (about 25 minutes on 2 CPU cores): run it in the background.
-Usage: python benchmarks/explore.py [--only NAME ...] [--data PATH] [--runs runs/explore] [--max-cells N]
+Each configuration is a full training (about 15-25 minutes on 2 CPU cores): run it in the background. `--draw 2` trains the
+configurations again, the same command a second time (run folder `NAME-draw2`, a row of its own), to see how far one draw moves.
+Rows of runs no longer on disk (a new checkout) are kept from BENCHMARKS.md.
+Usage: python benchmarks/explore.py [--only NAME ...] [--draw N] [--data PATH] [--runs runs/explore] [--max-cells N]
 """
 import argparse, json
 import pandas as pd
 from pathlib import Path
-from record import record, stages, train_or_resume
+from record import record, stages, table_rows, train_or_resume
 from train import per_epoch
 from malaria_fastai.train import RECIPES
 from malaria_fastai.evaluate import label_review
@@ -24,16 +26,20 @@ CONFIGS = {**{n: (what, []) for n, (what, _) in RECIPES.items()},
            'mixup': ("fastai's MixUp(0.4)", [mixup]),
            'cutmix': ("fastai's CutMix(1.0)", [cutmix])}
 
-def run_one(name, data, runs, max_cells):
-    "Train (or resume) and evaluate one configuration; its run folder `runs/name`"
+def folder(name:str, draw:int=1)->str:
+    "The run folder of a configuration's `draw`: its name, then `name-draw2` ..."
+    return name if draw == 1 else f"{name}-draw{draw}"
+
+def run_one(name, data, runs, max_cells, draw):
+    "Train (or resume) and evaluate one draw of one configuration, in its run folder"
     from malaria_fastai.evaluate import evaluate
-    run = train_or_resume(Path(runs)/name, CONFIGS[name][1], data=data, recipe=name if name in RECIPES else None, test_pct=0.1, seed=0, max_cells=max_cells)
+    run = train_or_resume(Path(runs)/folder(name, draw), CONFIGS[name][1], data=data, recipe=name if name in RECIPES else None, test_pct=0.1, seed=0, max_cells=max_cells)
     if not (run/'evaluation.json').exists(): evaluate(run, tta=True, progress=False)
 
-def row(name, runs)->str:
-    "A configuration's table row from its run folder"
+def row(key, runs)->str:
+    "A configuration's table row from its run folder `key` (a `folder`)"
     from malaria_fastai.run import Run
-    run = Run(Path(runs)/name); ev = json.loads((run/'evaluation.json').read_text())['metrics']
+    name, _, draw = key.partition('-draw'); run = Run(Path(runs)/key); ev = json.loads((run/'evaluation.json').read_text())['metrics']
     m = {r['metric']: r for r in ev['default (threshold 0.5)']}; tta = {r['metric']: r for r in ev['TTA, default (threshold 0.5)']}
     ci = lambda r, f: f"{f(r['value'])} ({f(r['low'])}-{f(r['high'])})"
     pct, auc = (lambda v: f"{100*v:.2f}%"), (lambda v: f"{v:.4f}")
@@ -41,22 +47,23 @@ def row(name, runs)->str:
     to_target = lambda r: f"{s/60:.1f} min" if (s := per_epoch(r, 1, [], .96)[1]) else 'not reached'
     t = pd.read_csv(run/'test_preds.csv'); wrong = ((t.prob_parasitized >= .5) != (t.label == 'Parasitized')).sum()
     confident = len(label_review(t, t.prob_parasitized.to_numpy(), n=len(t)))  # what the label review lists
-    return (f"| {name} | {CONFIGS[name][0]} | {run.config.smoothing:g} | {ci(m['accuracy'], pct)} | {ci(m['roc_auc'], auc)} | {pct(tta['accuracy']['value'])} | "
+    return (f"| {key} | {CONFIGS[name][0]}{f', draw {draw}' if draw else ''} | {run.config.smoothing:g} | {ci(m['accuracy'], pct)} | {ci(m['roc_auc'], auc)} | {pct(tta['accuracy']['value'])} | "
             f"{wrong} ({confident}) | {pct(valid)} | {run.config.lr:.1e} | {stages(run)} | {to_target(run)} |")
 
-def main(only, data, runs, max_cells):
+def main(only, data, runs, max_cells, draw):
     for name in only or CONFIGS:
-        print(f"== {name}", flush=True); run_one(name, data, runs, max_cells)
-    done = [n for n in CONFIGS if (Path(runs)/n/'evaluation.json').exists()]
-    rows = '\n'.join(row(n, runs) for n in done)
-    sample = f", a sample of about {max_cells:,} cells" if max_cells else ''
-    record(f"Exploration: efficientnet_lite0 recipes on one patient split{sample}", f"""
+        print(f"== {name}", flush=True); run_one(name, data, runs, max_cells, draw)
+    title = f"Exploration: efficientnet_lite0 recipes on one patient split{', a sample of about {max_cells:,} cells' if max_cells else ''}"
+    done = [k for n in CONFIGS for k in [folder(n)] + sorted(p.name for p in Path(runs).glob(f'{n}-draw*')) if (Path(runs)/k/'evaluation.json').exists()]
+    rows = {**table_rows(title), **{k: row(k, runs) for k in done}}
+    rows = '\n'.join(rows[k] for k in sorted(rows, key=lambda k: (list(CONFIGS).index(k.partition('-draw')[0]), k)))
+    record(title, f"""
 Each configuration trained once on the same patient split (seed 0; 70% train, 20% validation, 10% test patients) and
 scored on the held-out test patients at threshold 0.5: accuracy and ROC AUC with their 95% patient-bootstrap intervals,
 accuracy with test-time augmentation (`evaluate --tta`), and the test errors with, in brackets, the confident ones
 (probability 0.9 or more for the other class). The confident errors are what the label review (`label_review.csv`) puts
 before a microscopist, the errors most likely to be label noise; every score here is on the original labels. One run per
-configuration is one draw: differences under a point are within what `lr_find` alone moves a run (BENCHMARKS.md,
+configuration is one draw (`NAME-draw2`: the same command again): differences under a point are within what `lr_find` alone moves a run (BENCHMARKS.md,
 "lr_find"). Training: epochs and minutes per stage (`timing.csv`), and the minutes of epochs (`lr_find` left out) until
 validation accuracy first reached 96%. Label smoothing: what the run trained with (its `config.json`). Label smoothing 0.1
 became the CLI default on 2026-11-24, after the `smoothing` configuration (a callback setting fastai's
@@ -72,6 +79,6 @@ show 0 whatever their recipe now adds to the default.
 if __name__ == '__main__':
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument('--only', nargs='*', choices=list(CONFIGS)); p.add_argument('--data'); p.add_argument('--runs', default='runs/explore')
-    p.add_argument('--max-cells', type=int)
+    p.add_argument('--max-cells', type=int); p.add_argument('--draw', type=int, default=1)
     a = p.parse_args()
-    main(a.only, a.data, a.runs, a.max_cells)
+    main(a.only, a.data, a.runs, a.max_cells, a.draw)

@@ -12,7 +12,8 @@ def machine()->str:
     import torch, fastai
     mem = os.sysconf('SC_PAGE_SIZE')*os.sysconf('SC_PHYS_PAGES')/2**30
     gpu = torch.cuda.get_device_name(0) if torch.cuda.is_available() else 'no GPU'
-    return (f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores, {mem:.0f} GiB, {gpu}; "
+    cpu = re.search(r'^model name\s*: (.*)$', Path('/proc/cpuinfo').read_text(), re.M) if Path('/proc/cpuinfo').exists() else None
+    return (f"{platform.processor() or platform.machine()}{f' ({cpu[1]})' if cpu else ''}, {os.cpu_count()} cores, {mem:.0f} GiB, {gpu}; "
             f"Python {platform.python_version()}, torch {torch.__version__}, fastai {fastai.__version__}")
 
 def stages(run:Path)->str:
@@ -35,6 +36,11 @@ def portable(text:str)->str:
     "`text` with this machine's paths made portable: the project's parent folder as `..`, temporary folders as `$TMPDIR`"
     text = re.sub(r"(?<![\w.])" + re.escape(str(BENCHMARKS.parent.parent)) + "/", "../", text)
     return re.sub(r"(?<![\w.])/(?:var/)?tmp/", "$TMPDIR/", text)
+
+def table_rows(name:str)->dict:
+    "The table rows of the section `## name` in BENCHMARKS.md by their first cell: what a rerun keeps of runs no longer on disk"
+    m = re.search(rf"^## {re.escape(name)}\n(.*?)(?=^## |\Z)", BENCHMARKS.read_text(), re.S | re.M) if BENCHMARKS.exists() else None
+    return {r.split('|')[1].strip(): r for r in re.findall(r'^\|.*\|$', m[1], re.M)[2:]} if m else {}  # [2:]: past the header
 
 def record(name:str, body:str):
     "Replace (or add) the section `## name` of BENCHMARKS.md with `body`, stamped with machine, date and command"

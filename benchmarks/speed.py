@@ -8,13 +8,15 @@ import numpy as np
 from PIL import Image
 from record import record
 
+REPEATS = 5  # counts per number of jobs
+
 def per_cell(files:list, model)->dict:
     "Seconds per cell of each step, each step timed over all `files` in turn (one thread)"
-    from malaria_fastai.cellio import decode, to_rgb8, pad_square, cell_features, cell_array
+    from malaria_fastai.cellio import decode_png, pad_square, cell_features, cell_array
     t, out = time.perf_counter, {}
     t0 = t(); raw = [Path(f).read_bytes() for f in files]; out['read the file'] = t() - t0
-    t0 = t(); imgs = [decode(Image.open(io.BytesIO(b))) for b in raw]; out['decode the PNG'] = t() - t0
-    t0 = t(); cells = [pad_square(to_rgb8(i)).resize((model.size,)*2, Image.BILINEAR) for i in imgs]; out['square and resize'] = t() - t0
+    t0 = t(); imgs = [decode_png(io.BytesIO(b)) for b in raw]; out['decode the PNG'] = t() - t0  # libspng: the `fast` extra
+    t0 = t(); cells = [Image.fromarray(pad_square(a)).resize((model.size,)*2, Image.BILINEAR) for a in imgs]; out['square and resize'] = t() - t0
     t0 = t(); [cell_features(c) for c in cells]; out['not-a-cell features'] = t() - t0
     t0 = t(); xs = [cell_array(np.stack(cells[i:i+64]), model.stats) for i in range(0, len(cells), 64)]; out['normalise, batch 64'] = t() - t0
     t0 = t(); [model(x) for x in xs]; out['model, batch 64'] = t() - t0
@@ -33,12 +35,14 @@ def count(model:str, files:list, jobs:int)->float:
 def main(model, data, n):
     from malaria_fastai.data import find_data
     from malaria_fastai.predict import OnnxModel
+    from malaria_fastai.cellio import pyspng
+    if pyspng is None: sys.exit("speed.py times decoding by libspng: install the `fast` extra (pip install -e '.[fast]')")
     files = sorted(find_data(data).glob('*/*.png'))[::max(1, 18603//n)][:n]  # spread over both classes and all patients
     m = OnnxModel(model, threads=1)
     steps = per_cell(files, m)
     total = sum(steps.values())
     rows = '\n'.join(f"| {k} | {1e6*v:,.0f} µs | {v/total:.0%} | {1/v:,.0f} |" for k, v in steps.items())
-    counts = {j: count(model, files, j) for j in (1, 2)}
+    counts = {j: sorted(count(model, files, j) for _ in range(REPEATS)) for j in (1, 2)}  # this machine's speed drifts: the median of a few
     record(f"Speed: where screening time goes ({Path(model).name} of {Path(model).parent.name})", f"""
 {len(files):,} cells of `{Path(data).name}`, each step over all of them in turn, in one thread (the model too: `threads=1`):
 
@@ -48,8 +52,8 @@ def main(model, data, n):
 | **all** | {1e6*total:,.0f} µs | 100% | {1/total:,.0f} |
 
 The count: `malaria-fastai predict MODEL FOLDER` over the same {len(files):,} cells, timed from process start (imports, model
-load, listing, decoding, the model, the CSV and the summary), on all cores:
-{'; '.join(f"`--jobs {j}`: {s:.1f} s, {len(files)/s:,.0f} cells/s" for j, s in counts.items())}.
+load, listing, decoding, the model, the CSV and the summary), on all cores, the median of {REPEATS} runs (the slowest and fastest in brackets):
+{'; '.join(f"`--jobs {j}`: {s[REPEATS//2]:.1f} s, {len(files)/s[REPEATS//2]:,.0f} cells/s ({len(files)/s[-1]:,.0f}-{len(files)/s[0]:,.0f})" for j, s in counts.items())}.
 """)
 
 if __name__ == '__main__':

@@ -4,7 +4,7 @@
 
 # %% ../nbs/00_cellio.ipynb #aac57683
 from __future__ import annotations
-import contextlib, hashlib, json, math, os, re, tempfile
+import contextlib, hashlib, json, math, os, re, struct, tempfile
 from pathlib import Path
 import numpy as np
 from PIL import Image
@@ -13,7 +13,7 @@ except ImportError: pyspng = None
 
 # %% auto #0
 __all__ = ['CLASSES', 'IMAGE_EXTS', 'MAX_PIXELS', 'MIN_SIDE', 'CELL_FEATURES', 'DataError', 'patient_id', 'to_rgb8', 'pad_square',
-           'size_problem', 'decode', 'load_cell', 'cell_array', 'cell_features', 'feature_ranges', 'not_a_cell',
+           'size_problem', 'decode_png', 'load_cell', 'cell_array', 'cell_features', 'feature_ranges', 'not_a_cell',
            'wilson', 'floor_count', 'slide_call', 'umask_mode', 'atomic_write', 'check_writable', 'fingerprint']
 
 # %% ../nbs/00_cellio.ipynb #73a2497e
@@ -46,12 +46,12 @@ def to_rgb8(img:Image.Image)->Image.Image:
     return img.convert('RGB')
 
 # %% ../nbs/00_cellio.ipynb #566fc7f8
-def pad_square(img:Image.Image)->Image.Image:
-    "`img` centred on a black square as wide as its longer side"
-    w, h = img.size
-    if w == h: return img
-    sq = Image.new(img.mode, (max(w, h),)*2)
-    sq.paste(img, ((max(w, h)-w)//2, (max(w, h)-h)//2))
+def pad_square(a:np.ndarray)->np.ndarray:
+    "`a`, an (H, W, 3) image, centred on a black square as wide as its longer side"
+    h, w = a.shape[:2]
+    if w == h: return a
+    n = max(w, h); sq = np.zeros((n, n) + a.shape[2:], a.dtype)
+    sq[(n-h)//2:(n-h)//2 + h, (n-w)//2:(n-w)//2 + w] = a
     return sq
 
 # %% ../nbs/00_cellio.ipynb #5a1e0c02
@@ -67,24 +67,32 @@ def size_problem(size:tuple,               # an image's (width, height)
     if min(w, h) < MIN_SIDE: return f'too small: {w}x{h} px (a cell is at least {MIN_SIDE} px a side)'
 
 # %% ../nbs/00_cellio.ipynb #dc000002
-def decode(img:Image.Image, # just opened with `Image.open`, its size already checked
-          )->Image.Image:   # its pixels, loaded
-    "`img` decoded: an RGB PNG by libspng when the `fast` extra is installed, anything else by Pillow"
-    if pyspng and img.format == 'PNG' and img.mode == 'RGB':
-        img.fp.seek(0); data = img.fp.read(limit := 8*img.width*img.height + 2**16)
-        if len(data) < limit:  # a longer file (more bytes than its raw 16-bit pixels) is left to Pillow, which reads only what it needs
-            try: return Image.fromarray(pyspng.load(data, 'RGB'))
+_PNG_RGB8 = b'\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR'  # the PNG signature, then the first chunk's length and type: IHDR
+
+def decode_png(f, # a binary file, at its start
+              )->np.ndarray|None: # 8-bit (H, W, 3); None, with `f` back at its start, for Pillow to decode
+    "An 8-bit RGB PNG's pixels by libspng when the `fast` extra is installed; None for any other image"
+    head = f.read(33) if pyspng else b''
+    if head[:16] == _PNG_RGB8 and head[24:26] == b'\x08\x02':  # bit depth 8, colour type 2 (RGB)
+        w, h = struct.unpack_from('>II', head, 16)
+        if why := size_problem((w, h)): raise ValueError(why)
+        data = head + f.read(limit := 8*w*h + 2**16)
+        if len(data) < limit + 33:  # a longer file (more bytes than its raw 16-bit pixels) is left to Pillow, which reads only what it needs
+            try: return pyspng.load(data, 'RGB')
             except RuntimeError as e: raise ValueError(f"damaged PNG: {str(e).removeprefix('pyspng: ')}") from None
-    img.load(); return img
+    f.seek(0)
 
 # %% ../nbs/00_cellio.ipynb #ba496da9
 def load_cell(path:Path|str, # an image file, or a binary file object
               size:int=64,   # side of the square result, in pixels
              )->Image.Image: # `size` x `size`, 8-bit RGB
     "Read a cell image: 8-bit RGB, padded to a centred square, resized to `size` pixels; ValueError if no cell crop could be that size"
-    with Image.open(path) as img:
-        if why := size_problem(img.size): raise ValueError(why)
-        return pad_square(to_rgb8(decode(img))).resize((size, size), Image.BILINEAR)
+    with open(path, 'rb') if isinstance(path, (str, os.PathLike)) else contextlib.nullcontext(path) as f:
+        if (a := decode_png(f)) is None:
+            with Image.open(f) as img:
+                if why := size_problem(img.size): raise ValueError(why)
+                a = np.asarray(to_rgb8(img))
+    return Image.fromarray(pad_square(a)).resize((size, size), Image.BILINEAR)
 
 # %% ../nbs/00_cellio.ipynb #49dad555
 def cell_array(img:Image.Image|np.ndarray, # from `load_cell`; or its 8-bit (H, W, 3) array, or a batch of them (N, H, W, 3)
