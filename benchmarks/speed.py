@@ -2,7 +2,7 @@
 model (batch 64); then the whole count of 5,000 cells by `malaria-fastai predict`, timed from process start, with 1 and 2 decoding jobs.
 Usage: python benchmarks/speed.py MODEL DATA [--cells 5000]
 """
-import argparse, io, os, subprocess, sys, tempfile, time
+import argparse, io, os, subprocess, sys, tempfile, time, timeit
 from pathlib import Path
 import numpy as np
 from PIL import Image
@@ -22,6 +22,14 @@ def per_cell(files:list, model)->dict:
     t0 = t(); [model(x) for x in xs]; out['model, batch 64'] = t() - t0
     return {k: v/len(files) for k, v in out.items()}
 
+def load_cell_time(files:list, size:int)->dict:
+    "Seconds per cell of `load_cell` (opening to resizing) with libspng and with Pillow alone, the best of three passes each"
+    from malaria_fastai import cellio
+    def best(): return min(timeit.timeit(lambda: [cellio.load_cell(f, size) for f in files], number=1) for _ in range(3))/len(files)
+    fast = best(); cellio.pyspng, spng = None, cellio.pyspng
+    try: return {'libspng': fast, 'Pillow alone': best()}
+    finally: cellio.pyspng = spng
+
 def count(model:str, files:list, jobs:int)->float:
     "Seconds from process start to the CSV of `malaria-fastai predict` over a folder of `files` (linked, not copied)"
     exe = Path(sys.executable).parent/'malaria-fastai'
@@ -39,17 +47,22 @@ def main(model, data, n):
     if pyspng is None: sys.exit("speed.py times decoding by libspng: install the `fast` extra (pip install -e '.[fast]')")
     files = sorted(find_data(data).glob('*/*.png'))[::max(1, 18603//n)][:n]  # spread over both classes and all patients
     m = OnnxModel(model, threads=1)
-    steps = per_cell(files, m)
+    runs = [per_cell(files, m) for _ in range(3)]
+    steps = {k: min(r[k] for r in runs) for k in runs[0]}  # each step's best of three passes: the machine's drift only ever adds
     total = sum(steps.values())
     rows = '\n'.join(f"| {k} | {1e6*v:,.0f} µs | {v/total:.0%} | {1/v:,.0f} |" for k, v in steps.items())
+    loads = load_cell_time(files[:1000], m.size)
     counts = {j: sorted(count(model, files, j) for _ in range(REPEATS)) for j in (1, 2)}  # this machine's speed drifts: the median of a few
     record(f"Speed: where screening time goes ({Path(model).name} of {Path(model).parent.name})", f"""
-{len(files):,} cells of `{Path(data).name}`, each step over all of them in turn, in one thread (the model too: `threads=1`):
+{len(files):,} cells of `{Path(data).name}`, each step over all of them in turn, in one thread (the model too: `threads=1`), the best of three passes:
 
 | step | per cell | share | cells/s on one core |
 |---|---:|---:|---:|
 {rows}
 | **all** | {1e6*total:,.0f} µs | 100% | {1/total:,.0f} |
+
+`load_cell`, the reading, decoding, squaring and resizing above in one call, per cell (1,000 cells, the best of three passes):
+{', '.join(f"{k} {1e6*v:,.0f} µs" for k, v in loads.items())}, so libspng reads a cell in {loads['libspng']/loads['Pillow alone']:.0%} of Pillow's time.
 
 The count: `malaria-fastai predict MODEL FOLDER` over the same {len(files):,} cells, timed from process start (imports, model
 load, listing, decoding, the model, the CSV and the summary), on all cores, the median of {REPEATS} runs (the slowest and fastest in brackets):
