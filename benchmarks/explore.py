@@ -50,13 +50,18 @@ def row(key, runs)->str:
     return (f"| {key} | {CONFIGS[name][0]}{f', draw {draw}' if draw else ''} | {run.config.smoothing:g} | {ci(m['accuracy'], pct)} | {ci(m['roc_auc'], auc)} | {pct(tta['accuracy']['value'])} | "
             f"{wrong} ({confident}) | {pct(valid)} | {run.config.lr:.1e} | {stages(run)} | {to_target(run)} |")
 
+def order(key:str)->tuple:
+    "Where a row goes: by configuration, as `CONFIGS` lists them (others last), then by draw"
+    name = key.partition('-draw')[0]
+    return (list(CONFIGS).index(name) if name in CONFIGS else len(CONFIGS), key)
+
 def main(only, data, runs, max_cells, draw):
     for name in only or CONFIGS:
         print(f"== {name}", flush=True); run_one(name, data, runs, max_cells, draw)
     title = f"Exploration: efficientnet_lite0 recipes on one patient split{', a sample of about {max_cells:,} cells' if max_cells else ''}"
     done = [k for n in CONFIGS for k in [folder(n)] + sorted(p.name for p in Path(runs).glob(f'{n}-draw*')) if (Path(runs)/k/'evaluation.json').exists()]
     rows = {**table_rows(title), **{k: row(k, runs) for k in done}}
-    rows = '\n'.join(rows[k] for k in sorted(rows, key=lambda k: (list(CONFIGS).index(k.partition('-draw')[0]), k)))
+    rows = '\n'.join(rows[k] for k in sorted(rows, key=order))
     record(title, f"""
 Each configuration trained once on the same patient split (seed 0; 70% train, 20% validation, 10% test patients) and
 scored on the held-out test patients at threshold 0.5: accuracy and ROC AUC with their 95% patient-bootstrap intervals,

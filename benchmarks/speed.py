@@ -1,5 +1,6 @@
 """Where screening time goes, on one core: reading, decoding, squaring and resizing, the not-a-cell check, normalising, and the
 model (batch 64); then the whole count of 5,000 cells by `malaria-fastai predict`, timed from process start, with 1 and 2 decoding jobs.
+Each step is the best of three passes, each count the median of five: this machine's speed drifts from minute to minute.
 Usage: python benchmarks/speed.py MODEL DATA [--cells 5000]
 """
 import argparse, io, os, subprocess, sys, tempfile, time, timeit
