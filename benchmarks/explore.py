@@ -3,7 +3,8 @@ evaluated on those test patients, with and without test-time augmentation; one t
 configuration. Resumable: a finished configuration is read, not retrained; an interrupted one resumes from its checkpoint.
 The configurations: every recipe of `malaria-fastai train --recipe`, then the default with MixUp or CutMix.
 Each configuration is a full training (about 15-25 minutes on 2 CPU cores): run it in the background. `--draw 2` trains the
-configurations again, the same command a second time (run folder `NAME-draw2`, a row of its own), to see how far one draw moves.
+configurations again, the same command a second time (run folder `NAME-draw2`, a row of its own): seeds are set, so on the same
+host and versions it reproduces the first run; on another host, or after a change to the code, it shows how far that moves a run.
 Rows of runs no longer on disk (a new checkout) are kept from BENCHMARKS.md.
 Usage: python benchmarks/explore.py [--only NAME ...] [--draw N] [--data PATH] [--runs runs/explore] [--max-cells N]
 """
@@ -68,7 +69,8 @@ scored on the held-out test patients at threshold 0.5: accuracy and ROC AUC with
 accuracy with test-time augmentation (`evaluate --tta`), and the test errors with, in brackets, the confident ones
 (probability 0.9 or more for the other class). The confident errors are what the label review (`label_review.csv`) puts
 before a microscopist, the errors most likely to be label noise; every score here is on the original labels. One run per
-configuration is one draw (`NAME-draw2`: the same command again): differences under a point are within what `lr_find` alone moves a run (BENCHMARKS.md,
+configuration is one draw (`NAME-draw2`: the same command again, which reproduces a run on the same host and moves it on
+another: `default-draw2` ran on another host than `default`, `epochs-12-draw2` on the same as `epochs-12`): differences under a point are within what `lr_find` alone moves a run (BENCHMARKS.md,
 "lr_find"). Training: epochs and minutes per stage (`timing.csv`), and the minutes of epochs (`lr_find` left out) until
 validation accuracy first reached 96%. Label smoothing: what the run trained with (its `config.json`). Label smoothing 0.1
 became the CLI default on 2026-11-24, after the `smoothing` configuration (a callback setting fastai's
