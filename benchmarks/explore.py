@@ -2,9 +2,10 @@
 evaluated on those test patients, with and without test-time augmentation; one table in BENCHMARKS.md, a row per
 configuration. Resumable: a finished configuration is read, not retrained; an interrupted one resumes from its checkpoint.
 The configurations: every recipe of `malaria-fastai train --recipe`, then the default with MixUp or CutMix.
-Each configuration is a full training (about 15-25 minutes on 2 CPU cores): run it in the background. `--draw 2` trains the
-configurations again, the same command a second time (run folder `NAME-draw2`, a row of its own): seeds are set, so on the same
-host and versions it reproduces the first run; on another host, or after a change to the code, it shows how far that moves a run.
+Each configuration is a full training (about 15-25 minutes on 2 CPU cores): run it in the background. `--draw N` trains the
+configurations again with training seed N-1 (`train --train-seed`; the split stays seed 0), in run folder `NAME-drawN`, a row
+of its own: how far chance alone moves a configuration. Seeds are set, so the same draw on the same host and versions
+reproduces a run; another host moves it too.
 Rows of runs no longer on disk (a new checkout) are kept from BENCHMARKS.md.
 Usage: python benchmarks/explore.py [--only NAME ...] [--draw N] [--data PATH] [--runs runs/explore] [--max-cells N]
 """
@@ -28,13 +29,13 @@ CONFIGS = {**{n: (what, []) for n, (what, _) in RECIPES.items()},
            'cutmix': ("fastai's CutMix(1.0)", [cutmix])}
 
 def folder(name:str, draw:int=1)->str:
-    "The run folder of a configuration's `draw`: its name, then `name-draw2` ..."
+    "The run folder of a configuration's `draw` (training seed `draw`-1): its name, then `name-draw2` ..."
     return name if draw == 1 else f"{name}-draw{draw}"
 
 def run_one(name, data, runs, max_cells, draw):
     "Train (or resume) and evaluate one draw of one configuration, in its run folder"
     from malaria_fastai.evaluate import evaluate
-    run = train_or_resume(Path(runs)/folder(name, draw), CONFIGS[name][1], data=data, recipe=name if name in RECIPES else None, test_pct=0.1, seed=0, max_cells=max_cells)
+    run = train_or_resume(Path(runs)/folder(name, draw), CONFIGS[name][1], data=data, recipe=name if name in RECIPES else None, test_pct=0.1, seed=0, train_seed=draw-1, max_cells=max_cells)
     if not (run/'evaluation.json').exists(): evaluate(run, tta=True, progress=False)
 
 def row(key, runs)->str:
@@ -48,7 +49,7 @@ def row(key, runs)->str:
     to_target = lambda r: f"{s/60:.1f} min" if (s := per_epoch(r, 1, [], .96)[1]) else 'not reached'
     t = pd.read_csv(run/'test_preds.csv'); wrong = ((t.prob_parasitized >= .5) != (t.label == 'Parasitized')).sum()
     confident = len(label_review(t, t.prob_parasitized.to_numpy(), n=len(t)))  # what the label review lists
-    return (f"| {key} | {CONFIGS[name][0]}{f', draw {draw}' if draw else ''} | {run.config.smoothing:g} | {ci(m['accuracy'], pct)} | {ci(m['roc_auc'], auc)} | {pct(tta['accuracy']['value'])} | "
+    return (f"| {key} | {CONFIGS[name][0]}{f', draw {draw}' if draw else ''} | {run.config.train_seed} | {run.config.smoothing:g} | {ci(m['accuracy'], pct)} | {ci(m['roc_auc'], auc)} | {pct(tta['accuracy']['value'])} | "
             f"{wrong} ({confident}) | {pct(valid)} | {run.config.lr:.1e} | {stages(run)} | {to_target(run)} |")
 
 def order(key:str)->tuple:
@@ -69,17 +70,18 @@ scored on the held-out test patients at threshold 0.5: accuracy and ROC AUC with
 accuracy with test-time augmentation (`evaluate --tta`), and the test errors with, in brackets, the confident ones
 (probability 0.9 or more for the other class). The confident errors are what the label review (`label_review.csv`) puts
 before a microscopist, the errors most likely to be label noise; every score here is on the original labels. One run per
-configuration is one draw (`NAME-draw2`: the same command again, which reproduces a run on the same host and moves it on
-another: `default-draw2` ran on another host than `default`, `epochs-12-draw2` on the same as `epochs-12`): differences under a point are within what `lr_find` alone moves a run (BENCHMARKS.md,
-"lr_find"). Training: epochs and minutes per stage (`timing.csv`), and the minutes of epochs (`lr_find` left out) until
+configuration is one draw: `NAME-drawN` trained it again, with the training seed shown (`train --train-seed`: initial head
+weights, batch order, augmentation; the split is the same). The same seed reproduces a run on the same host
+(`epochs-12-draw2`, made before training seeds existed, repeats `epochs-12`) and moves it on another (`default-draw2` ran on
+another host than `default`). Differences under a point are within what chance alone moves a run (BENCHMARKS.md, "lr_find"). Training: epochs and minutes per stage (`timing.csv`), and the minutes of epochs (`lr_find` left out) until
 validation accuracy first reached 96%. Label smoothing: what the run trained with (its `config.json`). Label smoothing 0.1
 became the CLI default on 2026-11-24, after the `smoothing` configuration (a callback setting fastai's
 `LabelSmoothingCrossEntropyFlat(eps=0.1)`, the same loss `--smoothing 0.1` sets) scored best here: that run is now the
 `default` row, and the earlier default, plain cross-entropy, is the `no-smoothing` row. Rows trained before that day
 show 0 whatever their recipe now adds to the default.
 
-| configuration | what | label smoothing | test accuracy | ROC AUC | TTA accuracy | test errors (confident) | valid accuracy | stage-2 lr | training | to 96% valid |
-|---|---|---:|---:|---:|---:|---:|---:|---:|---|---:|
+| configuration | what | training seed | label smoothing | test accuracy | ROC AUC | TTA accuracy | test errors (confident) | valid accuracy | stage-2 lr | training | to 96% valid |
+|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|
 {rows}
 """)
 

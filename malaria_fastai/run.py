@@ -89,7 +89,8 @@ class RunConfig:
     split:str='patient'       # 'patient' or 'random'
     valid_pct:float=0.2       # validation fraction
     test_pct:float=0.         # held-out test fraction
-    seed:int=0                # random seed
+    seed:int=0                # random seed of the split
+    train_seed:int|None=None  # random seed of training: initial weights, shuffling, augmentation (None: `seed`, as runs made before the option)
     fold:int=0                # which patient fold was validation (a cross-validation's fold; 0 otherwise)
     max_cells:int|None=None   # trained on a sample of about this many cells
     weights:str|None=None     # backbone weights file it started from
@@ -107,6 +108,9 @@ class RunConfig:
     teacher:dict|None=None    # the run it learnt from by distillation: `run` (its folder), temperature `t`, `weight` in the loss
     cache:bool=False          # the loaders read the cells from `cell_cache`'s array file (in the runs folder's `.cache`), decoded once
     extra:dict=field(default_factory=dict)    # keys this version does not know, kept as they were
+
+    def __post_init__(self):
+        if self.train_seed is None: self.train_seed = self.seed
 
 # %% ../nbs/00a_run.ipynb #87448d1e
 _NUMBERS = {'int': (int,), 'float': (int, float)}

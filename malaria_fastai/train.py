@@ -288,7 +288,7 @@ def fit_run(run:Run,               # a run folder with split.csv and checkpoint.
            )->Run:                 # the finished run
     "Run the stages of `run` that are not done yet, from its last finished epoch, then write its files (rank 0 alone, if distributed)"
     st = run.state; cfg = st.config; lead = _lead()
-    set_seed(cfg.seed, reproducible=True)
+    set_seed(cfg.train_seed, reproducible=True)
     ckpt, log = RunCheckpoint(run, st), CSVLogger('history.csv', append=True)
     learn = Learner(run.dls(cfg, n_workers), model, splitter=default_split, metrics=cell_metrics(), path=run.path, model_dir='.',
                     loss_func=LabelSmoothingCrossEntropyFlat(eps=cfg.smoothing) if cfg.smoothing else None,  # None: the labels' cross-entropy
@@ -391,7 +391,8 @@ def train(data:str|None=None,       # data location, as for `find_data`: a folde
           split:str='patient',      # 'patient' or 'random'
           valid_pct:float=0.2,      # validation fraction
           test_pct:float=0.1,       # held-out test fraction (scored by `evaluate`)
-          seed:int=0,               # random seed
+          seed:int=0,               # random seed of the split (and of training, unless --train-seed)
+          train_seed:int|None=None, # random seed of training: initial head weights, shuffling, augmentation; default --seed
           fold:int=0,               # which of the patient folds is validation (`cv` trains each one in turn)
           max_cells:int|None=None,  # a quick run on a patient-respecting sample of about this many cells
           pretrained:str='auto',    # auto (ImageNet weights if they can be had, else from scratch), yes, no
@@ -419,13 +420,13 @@ def train(data:str|None=None,       # data location, as for `find_data`: a folde
     root, cells, skipped = prepare_cells(data, split, valid_pct, test_pct, seed, max_cells, fold, progress=progress)
     cells, relabelled = apply_label_corrections(cells, corrections) if label_corrections else (cells, [])
     if teacher: _check_teacher(Run(teacher), cells)
-    set_seed(seed, reproducible=True)  # the head's initial weights come from the seed too
+    set_seed(seed if train_seed is None else train_seed, reproducible=True)  # the head's initial weights come from it too
     model, info = create_model(arch, pretrained, weights, head_width=head_width)
     if lead: print(f"{arch}: {info['note']}" + (f"; {len(relabelled)} labels corrected by {label_corrections}" if label_corrections else ''))
     run = Run(_share(str(Run.new(runs, arch, size, name).path) if lead else None))  # one folder, made by rank 0
     cfg = RunConfig(**info, size=size, bs=bs, epochs_head=epochs_head if info['pretrained'] else 0, epochs_full=epochs_full,
                     lr=lr, lr_head=lr_head if info['pretrained'] else None, div=div, monitor=monitor, smoothing=smoothing, patience=patience,
-                    split=split, valid_pct=valid_pct, test_pct=test_pct, seed=seed, fold=fold, max_cells=max_cells, weights=weights,
+                    split=split, valid_pct=valid_pct, test_pct=test_pct, seed=seed, train_seed=train_seed, fold=fold, max_cells=max_cells, weights=weights,
                     data=str(root), n_cells=len(cells), skipped_files=len(skipped), relabelled=len(relabelled),
                     label_corrections=str(Path(label_corrections).resolve()) if label_corrections else None,
                     teacher=dict(run=str(Path(teacher).resolve()), t=teacher_t, weight=teacher_weight) if teacher else None, cache=cache,
@@ -471,7 +472,7 @@ def resume(run:Path|str|Run,       # an interrupted run folder
     hist = _read_history(run/'history.csv', len(st.epochs))
     if _lead(): write_table(hist, run/'history.csv')  # drop epochs logged after the last checkpoint
     has_last = (run/'last.pth').exists()  # else it stopped in its first epoch: start again from the original weights
-    set_seed(cfg.seed, reproducible=True)
+    set_seed(cfg.train_seed, reproducible=True)
     model, _ = create_model(cfg.arch, 'no' if has_last or not cfg.pretrained else 'yes', cfg.weights, head_width=cfg.head_width)
     if _lead(): print(f"Resuming {run.path}: stages done {st.done or 'none'}; {st.stage or 'next stage'} at epoch {st.epochs_done}")
     return fit_run(run, model, cbs, n_workers, progress)
