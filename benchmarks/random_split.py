@@ -7,13 +7,19 @@ import argparse
 from pathlib import Path
 from record import record, stages, train_or_resume
 
+def tta_probs(run, cells):
+    "The run's probabilities of Parasitized for `cells` (files relative to its data folder) with test-time augmentation"
+    learn = run.learner(n_workers=0); dl = learn.dls.test_dl(cells.assign(file=[str(Path(run.config.data)/f) for f in cells.file]), with_labels=True)
+    with learn.no_bar(): return learn.tta(dl=dl)[0][:, 0].numpy()
+
 def main(recipe, data, runs, max_cells):
     from malaria_fastai.cellio import CLASSES
     from malaria_fastai.cv import fold_preds
     from malaria_fastai.evaluate import metrics_table, metrics_md
     run = train_or_resume(Path(runs)/f'random-80-20-{Path(recipe).stem}', data=data, recipe=recipe, split='random', valid_pct=0.2, test_pct=0., seed=0, max_cells=max_cells)
     p = fold_preds(run)  # the validation cells' probabilities
-    t = metrics_table((p.label == CLASSES[0]).to_numpy(), p.prob_parasitized.to_numpy(), p.patient.to_numpy())
+    y = (p.label == CLASSES[0]).to_numpy()
+    t, tta = metrics_table(y, p.prob_parasitized.to_numpy(), p.patient.to_numpy()), metrics_table(y, tta_probs(run, p), p.patient.to_numpy())
     seen = p.patient.isin(set(run.split.query("split == 'train'").patient)).mean()
     sample = f", a sample of about {max_cells:,} cells" if max_cells else ''
     record(f"Random 80/20 cell split (the fastai study's protocol): recipe {recipe}{sample}", f"""
@@ -23,6 +29,9 @@ Training: {stages(run)}; stage-2 rate {run.config.lr:.1e}. The fastai study repo
 ImageNet weights, a GPU, all 27,558 NIH cells). Intervals: 95%, patients resampled, and Wilson.
 
 {metrics_md(t)}
+
+With test-time augmentation (fastai's `Learner.tta`, as `evaluate --tta`): accuracy {tta.loc['accuracy', 'value']:.2%}
+({tta.loc['accuracy', 'low']:.2%}-{tta.loc['accuracy', 'high']:.2%}), ROC AUC {tta.loc['roc_auc', 'value']:.3f}.
 """)
 
 if __name__ == '__main__':

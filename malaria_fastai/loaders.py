@@ -7,7 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 import numpy as np, pandas as pd
 from fastai.vision.all import (DataBlock, ImageBlock, CategoryBlock, ColReader, ColSplitter, PILImage, Normalize,
-                               aug_transforms, imagenet_stats, PadMode, DataLoaders)
+                               aug_transforms, Hue, Saturation, imagenet_stats, PadMode, DataLoaders)
 from .data import *
 from .cellio import *
 
@@ -45,11 +45,14 @@ class CellReader:
 # %% ../nbs/01_loaders.ipynb #2316babb
 def cell_augs(max_zoom:float=1.1,     # largest random zoom
               max_lighting:float=0.1, # largest brightness/contrast change
+              max_hue:float=0.,       # stain variation: largest hue shift, a fraction of the colour wheel (fastai's `Hue`); 0 for none
+              max_saturation:float=0., # stain variation: largest saturation change (fastai's `Saturation`); 0 for none
               stats:tuple=imagenet_stats, # (mean, std) per channel that the model's weights expect
              )->list:                 # batch transforms, normalisation last
-    "Batch augmentations for cell crops (flips on both axes, any rotation, small zoom, mild lighting), then normalisation"
+    "Batch augmentations for cell crops (flips on both axes, any rotation, small zoom, mild lighting, stain variation if asked), then normalisation"
+    stain = [*([Hue(max_hue)] if max_hue else []), *([Saturation(max_saturation)] if max_saturation else [])]
     return [*aug_transforms(flip_vert=True, max_rotate=180., max_zoom=max_zoom, max_lighting=max_lighting,
-                            max_warp=0., pad_mode=PadMode.Zeros), Normalize.from_stats(*stats)]
+                            max_warp=0., pad_mode=PadMode.Zeros), *stain, Normalize.from_stats(*stats)]
 
 # %% ../nbs/01_loaders.ipynb #b15bae7b
 def cell_dls(cells:pd.DataFrame,   # a split table (`file`, `label`, `split`), as from `split_cells` or `load_split`
@@ -57,6 +60,8 @@ def cell_dls(cells:pd.DataFrame,   # a split table (`file`, `label`, `split`), a
              size:int=64,          # side of the square cell, in pixels
              bs:int=64,            # batch size
              augment:bool=True,    # random augmentation of training batches
+             max_hue:float=0.,     # stain variation in that augmentation: largest hue shift (`cell_augs`)
+             max_saturation:float=0., # stain variation in that augmentation: largest saturation change (`cell_augs`)
              num_workers:int|None=None, # loader processes; None for fastai's default
              stats:tuple=imagenet_stats, # (mean, std) per channel that the model's weights expect
              cache:Path|None=None, # a folder for `cell_cache`: decode and resize each cell once, not every epoch
@@ -68,6 +73,6 @@ def cell_dls(cells:pd.DataFrame,   # a split table (`file`, `label`, `split`), a
     reader = CellReader(root, size, cell_cache(df, root, size, cache) if cache else None)
     dblock = DataBlock(blocks=(ImageBlock, CategoryBlock(vocab=list(CLASSES))),
                        get_x=reader, get_y=ColReader('label'), splitter=ColSplitter('is_valid'),
-                       batch_tfms=cell_augs(stats=stats) if augment else [Normalize.from_stats(*stats)])
+                       batch_tfms=cell_augs(max_hue=max_hue, max_saturation=max_saturation, stats=stats) if augment else [Normalize.from_stats(*stats)])
     kw = {} if num_workers is None else dict(num_workers=num_workers)
     return dblock.dataloaders(df.assign(is_valid=df.split == 'valid'), bs=bs, **kw)

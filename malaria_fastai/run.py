@@ -85,6 +85,8 @@ class RunConfig:
     div:float=10.             # stage 2 body rate is lr/div
     monitor:str='valid_loss'  # each stage kept its best epoch by this
     smoothing:float=0.        # label smoothing of the training loss (runs made before the option had none)
+    max_hue:float=0.          # stain augmentation: largest random hue shift in training, a fraction of the colour wheel
+    max_saturation:float=0.   # stain augmentation: largest random saturation change in training
     patience:int|None=None    # early stopping patience, in epochs
     split:str='patient'       # 'patient' or 'random'
     valid_pct:float=0.2       # validation fraction

@@ -157,7 +157,8 @@ def dls(self:Run,
        ):
     "The run's fastai DataLoaders over its train and valid cells"
     cfg = cfg or self.config
-    return cell_dls(self.split, cfg.data, cfg.size, cfg.bs, num_workers=n_workers, stats=cfg.stats, cache=self.path.parent/'.cache' if cfg.cache else None)
+    return cell_dls(self.split, cfg.data, cfg.size, cfg.bs, max_hue=cfg.max_hue, max_saturation=cfg.max_saturation,
+                    num_workers=n_workers, stats=cfg.stats, cache=self.path.parent/'.cache' if cfg.cache else None)
 
 # %% ../nbs/02_train.ipynb #kd000002
 def kd_loss(student:Tensor, # the student's logits, (N, classes)
@@ -316,7 +317,7 @@ def fit_run(run:Run,               # a run folder with split.csv and checkpoint.
 
 # %% ../nbs/02_train.ipynb #252bee85
 def _check_train_args(size, bs, epochs_head, epochs_full, lr, head_width, monitor, max_cells, patience, weights=None, pretrained='auto',
-                      teacher=None, teacher_t=4., teacher_weight=.9, smoothing=0.):
+                      teacher=None, teacher_t=4., teacher_weight=.9, smoothing=0., max_hue=0., max_saturation=0.):
     "A `DataError` for the first argument of `train` that cannot work"
     checks = [(size >= 32, f"--size must be at least 32 pixels (got {size})"), (bs >= 1, f"--bs must be at least 1 (got {bs})"),
               (epochs_full >= 1 and epochs_head >= 0, "--epochs-full must be at least 1 and --epochs-head at least 0"),
@@ -327,7 +328,8 @@ def _check_train_args(size, bs, epochs_head, epochs_full, lr, head_width, monito
               (patience is None or num_distrib() <= 1, "--patience works in one process only: rank 0 alone would stop early"),
               (teacher is None or (Path(teacher)/'config.json').is_file(), f"--teacher {teacher}: not a finished run or cross-validation folder"),
               (teacher_t > 0 and 0 <= teacher_weight <= 1, "--teacher-t must be positive and --teacher-weight between 0 and 1"),
-              (0 <= smoothing < 1, f"--smoothing must be at least 0 and below 1 (got {smoothing})")]
+              (0 <= smoothing < 1, f"--smoothing must be at least 0 and below 1 (got {smoothing})"),
+              (0 <= max_hue <= 0.5 and 0 <= max_saturation < 1, f"--max-hue must be 0 to 0.5 and --max-saturation at least 0 and below 1 (got {max_hue}, {max_saturation})")]
     if bad := next((msg for ok, msg in checks if not ok), None): raise DataError(bad)
     _check_model_args(pretrained, weights)
 
@@ -343,6 +345,7 @@ RECIPES = {'default': ('the CLI default: 1+8 epochs at 64 px, label smoothing 0.
            'no-smoothing': ('plain cross-entropy, the CLI default before label smoothing', dict(smoothing=0.)),
            'epochs-5': ('1+5 epochs: quicker', dict(epochs_full=5)),
            'epochs-12': ('1+12 epochs: slower', dict(epochs_full=12)),
+           'stain': ('stain augmentation: random hue (up to 0.1 of the colour wheel) and saturation (x0.5 to x2), as slides differ', dict(max_hue=0.1, max_saturation=0.5)),
            'size-80': ('80 px cells: slower', dict(size=80)),
            'size-96': ('96 px cells: slower', dict(size=96)),
            'size-128': ('128 px cells, decoded once (`cache`): for a GPU', dict(size=128, cache=True))}
@@ -379,7 +382,7 @@ def with_recipe(recipe:str, # a name in `RECIPES`, or a JSON file of options
 # %% ../nbs/02_train.ipynb #6418a716
 def train(data:str|None=None,       # data location, as for `find_data`: a folder, its parent, or cell_images.zip; default $MALARIA_DATA, fastai's data folder, a download
           runs:str='runs',          # parent folder of run folders
-          recipe:str|None=None,     # a recipe (`RECIPES`: default, no-smoothing, epochs-5, epochs-12, size-80, size-96, size-128) or a JSON file of options; options set beside it (to other than their defaults) win
+          recipe:str|None=None,     # a recipe (`RECIPES`: default, no-smoothing, epochs-5, epochs-12, stain, size-80, size-96, size-128) or a JSON file of options; options set beside it (to other than their defaults) win
           arch:str='efficientnet_lite0', # efficientnet_lite0 (pretrained, offline), resnet18/34/50, or a timm model name
           size:int=64,              # cell side in pixels (at least 32)
           bs:int=64,                # batch size
@@ -400,6 +403,8 @@ def train(data:str|None=None,       # data location, as for `find_data`: a folde
           head_width:int=256,       # hidden units of the classifier head (fastai's default is 512; 256 keeps the int8 Lite0 under 5 MB)
           monitor:str='valid_loss', # keep each stage's best epoch by valid_loss or accuracy
           smoothing:float=0.1,      # label smoothing: the share of each label spread over both classes (fastai's `LabelSmoothingCrossEntropyFlat`); 0 for plain cross-entropy
+          max_hue:float=0.,         # stain augmentation: largest random hue shift in training, a fraction of the colour wheel (fastai's `Hue`)
+          max_saturation:float=0.,  # stain augmentation: largest random saturation change in training (fastai's `Saturation`)
           patience:int|None=None,   # early stopping: end a stage after this many epochs without a better `monitor`
           label_corrections:str|None=None, # a label-corrections CSV (file, label) applied on top of the folder labels, after the split
           teacher:str|None=None,    # a finished run or cross-validation to learn from as well as the labels (distillation); it must not have seen this run's test patients
@@ -414,7 +419,7 @@ def train(data:str|None=None,       # data location, as for `find_data`: a folde
     "Train a cell classifier with the two-stage recipe into a new run folder (in one process, or across those `torchrun` started)"
     if recipe: return train(**with_recipe(recipe, locals(), train))
     join_processes(); lead = _lead()
-    _check_train_args(size, bs, epochs_head, epochs_full, lr, head_width, monitor, max_cells, patience, weights, pretrained, teacher, teacher_t, teacher_weight, smoothing)
+    _check_train_args(size, bs, epochs_head, epochs_full, lr, head_width, monitor, max_cells, patience, weights, pretrained, teacher, teacher_t, teacher_weight, smoothing, max_hue, max_saturation)
     check_writable(runs, '--runs')  # all before the data is read (`prepare_cells` checks the split first)
     corrections = read_label_corrections(label_corrections) if label_corrections else None
     root, cells, skipped = prepare_cells(data, split, valid_pct, test_pct, seed, max_cells, fold, progress=progress)
@@ -425,7 +430,7 @@ def train(data:str|None=None,       # data location, as for `find_data`: a folde
     if lead: print(f"{arch}: {info['note']}" + (f"; {len(relabelled)} labels corrected by {label_corrections}" if label_corrections else ''))
     run = Run(_share(str(Run.new(runs, arch, size, name).path) if lead else None))  # one folder, made by rank 0
     cfg = RunConfig(**info, size=size, bs=bs, epochs_head=epochs_head if info['pretrained'] else 0, epochs_full=epochs_full,
-                    lr=lr, lr_head=lr_head if info['pretrained'] else None, div=div, monitor=monitor, smoothing=smoothing, patience=patience,
+                    lr=lr, lr_head=lr_head if info['pretrained'] else None, div=div, monitor=monitor, smoothing=smoothing, max_hue=max_hue, max_saturation=max_saturation, patience=patience,
                     split=split, valid_pct=valid_pct, test_pct=test_pct, seed=seed, train_seed=train_seed, fold=fold, max_cells=max_cells, weights=weights,
                     data=str(root), n_cells=len(cells), skipped_files=len(skipped), relabelled=len(relabelled),
                     label_corrections=str(Path(label_corrections).resolve()) if label_corrections else None,
