@@ -341,11 +341,11 @@ def _check_teacher(teacher:Run, cells:pd.DataFrame):
                         "scores would not be on unseen patients. Split as the teacher did (the same --seed, --valid-pct and --test-pct)")
 
 # %% ../nbs/02_train.ipynb #rc000002
-RECIPES = {'default': ('the CLI default: 1+8 epochs at 64 px, label smoothing 0.1', {}),
+RECIPES = {'default': ('the CLI default: 1+8 epochs at 64 px, label smoothing 0.1, stain augmentation (hue up to 0.1 of the colour wheel, saturation x0.5 to x2)', {}),
+           'no-stain': ('no stain augmentation, the CLI default before it', dict(max_hue=0., max_saturation=0.)),
            'no-smoothing': ('plain cross-entropy, the CLI default before label smoothing', dict(smoothing=0.)),
            'epochs-5': ('1+5 epochs: quicker', dict(epochs_full=5)),
            'epochs-12': ('1+12 epochs: slower', dict(epochs_full=12)),
-           'stain': ('stain augmentation: random hue (up to 0.1 of the colour wheel) and saturation (x0.5 to x2), as slides differ', dict(max_hue=0.1, max_saturation=0.5)),
            'size-80': ('80 px cells: slower', dict(size=80)),
            'size-96': ('96 px cells: slower', dict(size=96)),
            'size-128': ('128 px cells, decoded once (`cache`): for a GPU', dict(size=128, cache=True))}
@@ -382,7 +382,7 @@ def with_recipe(recipe:str, # a name in `RECIPES`, or a JSON file of options
 # %% ../nbs/02_train.ipynb #6418a716
 def train(data:str|None=None,       # data location, as for `find_data`: a folder, its parent, or cell_images.zip; default $MALARIA_DATA, fastai's data folder, a download
           runs:str='runs',          # parent folder of run folders
-          recipe:str|None=None,     # a recipe (`RECIPES`: default, no-smoothing, epochs-5, epochs-12, stain, size-80, size-96, size-128) or a JSON file of options; options set beside it (to other than their defaults) win
+          recipe:str|None=None,     # a recipe (`RECIPES`: default, no-stain, no-smoothing, epochs-5, epochs-12, size-80, size-96, size-128) or a JSON file of options; options set beside it (to other than their defaults) win
           arch:str='efficientnet_lite0', # efficientnet_lite0 (pretrained, offline), resnet18/34/50, or a timm model name
           size:int=64,              # cell side in pixels (at least 32)
           bs:int=64,                # batch size
@@ -403,8 +403,8 @@ def train(data:str|None=None,       # data location, as for `find_data`: a folde
           head_width:int=256,       # hidden units of the classifier head (fastai's default is 512; 256 keeps the int8 Lite0 under 5 MB)
           monitor:str='valid_loss', # keep each stage's best epoch by valid_loss or accuracy
           smoothing:float=0.1,      # label smoothing: the share of each label spread over both classes (fastai's `LabelSmoothingCrossEntropyFlat`); 0 for plain cross-entropy
-          max_hue:float=0.,         # stain augmentation: largest random hue shift in training, a fraction of the colour wheel (fastai's `Hue`)
-          max_saturation:float=0.,  # stain augmentation: largest random saturation change in training (fastai's `Saturation`)
+          max_hue:float=0.1,        # stain augmentation: largest random hue shift in training, a fraction of the colour wheel (fastai's `Hue`); 0 for none
+          max_saturation:float=0.5, # stain augmentation: largest random saturation change in training, 0.5 for x0.5 to x2 (fastai's `Saturation`); 0 for none
           patience:int|None=None,   # early stopping: end a stage after this many epochs without a better `monitor`
           label_corrections:str|None=None, # a label-corrections CSV (file, label) applied on top of the folder labels, after the split
           teacher:str|None=None,    # a finished run or cross-validation to learn from as well as the labels (distillation); it must not have seen this run's test patients
