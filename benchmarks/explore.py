@@ -49,8 +49,12 @@ def row(key, runs)->str:
     to_target = lambda r: f"{s/60:.1f} min" if (s := per_epoch(r, 1, [], .96)[1]) else 'not reached'
     t = pd.read_csv(run/'test_preds.csv'); wrong = ((t.prob_parasitized >= .5) != (t.label == 'Parasitized')).sum()
     confident = len(label_review(t, t.prob_parasitized.to_numpy(), n=len(t)))  # what the label review lists
-    return (f"| {key} | {CONFIGS[name][0]}{f', draw {draw}' if draw else ''} | {run.config.train_seed} | {run.config.smoothing:g} | {ci(m['accuracy'], pct)} | {ci(m['roc_auc'], auc)} | {pct(tta['accuracy']['value'])} | "
+    return (f"| {key} | {CONFIGS[name][0]}{f', draw {draw}' if draw else ''} | {run.config.train_seed} | {run.config.smoothing:g} | {stain(run.config)} | {ci(m['accuracy'], pct)} | {ci(m['roc_auc'], auc)} | {pct(tta['accuracy']['value'])} | "
             f"{wrong} ({confident}) | {pct(valid)} | {run.config.lr:.1e} | {stages(run)} | {to_target(run)} |")
+
+def stain(cfg)->str:
+    "A run's stain augmentation: largest hue shift and saturation change, or 0"
+    return f"{cfg.max_hue:g}, {cfg.max_saturation:g}" if cfg.max_hue or cfg.max_saturation else '0'
 
 def order(key:str)->tuple:
     "Where a row goes: by configuration, as `CONFIGS` lists them (others last), then by draw"
@@ -72,16 +76,20 @@ accuracy with test-time augmentation (`evaluate --tta`), and the test errors wit
 before a microscopist, the errors most likely to be label noise; every score here is on the original labels. One run per
 configuration is one draw: `NAME-drawN` trained it again, with the training seed shown (`train --train-seed`: initial head
 weights, batch order, augmentation; the split is the same). The same seed reproduces a run on the same host
-(`epochs-12-draw2`, made before training seeds existed, repeats `epochs-12`) and moves it on another (`default-draw2` ran on
-another host than `default`). Differences under a point are within what chance alone moves a run (BENCHMARKS.md, "lr_find"). Training: epochs and minutes per stage (`timing.csv`), and the minutes of epochs (`lr_find` left out) until
+(`epochs-12-draw2`, made before training seeds existed, repeats `epochs-12`) and moves it on another (`no-stain-draw2` ran on
+another host than `no-stain`). Differences under a point are within what chance alone moves a run (BENCHMARKS.md, "lr_find"). Training: epochs and minutes per stage (`timing.csv`), and the minutes of epochs (`lr_find` left out) until
 validation accuracy first reached 96%. Label smoothing: what the run trained with (its `config.json`). Label smoothing 0.1
 became the CLI default on 2026-11-24, after the `smoothing` configuration (a callback setting fastai's
 `LabelSmoothingCrossEntropyFlat(eps=0.1)`, the same loss `--smoothing 0.1` sets) scored best here: that run is now the
-`default` row, and the earlier default, plain cross-entropy, is the `no-smoothing` row. Rows trained before that day
-show 0 whatever their recipe now adds to the default.
+`default` row, and the earlier default, plain cross-entropy, is the `no-smoothing` row. Stain augmentation (fastai's `Hue`
+and `Saturation`: hue shifted by up to 0.1 of the colour wheel, saturation scaled by x0.5 to x2, as far as slides differ
+between patients) became the default later that day, after the `stain` configuration beat the default on two training
+seeds: those runs are now the `default` rows, and the default before them is `no-stain`. Label smoothing and stain: what
+each run trained with (its `config.json`); rows trained before an option existed show 0 whatever their recipe now adds to
+the default.
 
-| configuration | what | training seed | label smoothing | test accuracy | ROC AUC | TTA accuracy | test errors (confident) | valid accuracy | stage-2 lr | training | to 96% valid |
-|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|
+| configuration | what | training seed | label smoothing | stain (hue, saturation) | test accuracy | ROC AUC | TTA accuracy | test errors (confident) | valid accuracy | stage-2 lr | training | to 96% valid |
+|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|
 {rows}
 """)
 
