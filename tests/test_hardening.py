@@ -34,7 +34,8 @@ def copy_run(run, dest:Path)->Path:
     (['--max-cells', '0'], '--max-cells must be at least 1'), (['--max-cells', '-5'], '--max-cells must be at least 1'),
     (['--lr', '-1'], '--lr must be positive'), (['--bs', '0'], '--bs must be at least 1'), (['--bs', '-1'], '--bs must be at least 1'),
     (['--head-width', '0'], '--head-width must be at least 1'), (['--weights', 'missing.pth'], 'missing.pth'),
-    (['--valid-pct', '1.5'], '--valid-pct'), (['--split', 'cells'], '--split')])
+    (['--valid-pct', '1.5'], '--valid-pct'), (['--split', 'cells'], '--split'),
+    (['--max-hue', '0.9'], '--max-hue must be 0 to 0.5'), (['--max-saturation', '1'], '--max-saturation at least 0 and below 1')])
 def test_bad_training_arguments_are_refused_before_any_work(args, msg, tmp_path, capsys):
     rc, out, err = cli(capsys, 'train', '--data', tmp_path/'no data here', '--runs', tmp_path/'runs', *args)
     assert rc == 2 and msg in err and not (tmp_path/'runs').exists()

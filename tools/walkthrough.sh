@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Run nbs/tutorials/walkthrough.ipynb in place on the real data, the README main command's configuration (about 35 minutes on two
+# Run nbs/tutorials/walkthrough.ipynb in place on the real data, the README main command's configuration (about 16 minutes on two
 # CPU cores), so that its saved outputs show a full run; then clean it for committing. Data: $MALARIA_DATA (or the first argument).
 set -euo pipefail
 cd "$(dirname "$0")/.."
