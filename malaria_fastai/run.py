@@ -112,6 +112,7 @@ class RunConfig:
     extra:dict=field(default_factory=dict)    # keys this version does not know, kept as they were
 
     def __post_init__(self):
+        "Runs made before `train_seed` existed trained with `seed`"
         if self.train_seed is None: self.train_seed = self.seed
 
 # %% ../nbs/00a_run.ipynb #87448d1e
