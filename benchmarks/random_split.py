@@ -8,9 +8,9 @@ from pathlib import Path
 from record import record, stages, train_or_resume
 
 def tta_probs(run, cells):
-    "The run's probabilities of Parasitized for `cells` (files relative to its data folder) with test-time augmentation"
-    learn = run.learner(n_workers=0); dl = learn.dls.test_dl(cells.assign(file=[str(Path(run.config.data)/f) for f in cells.file]), with_labels=True)
-    with learn.no_bar(): return learn.tta(dl=dl)[0][:, 0].numpy()
+    "The run's probabilities of Parasitized for `cells` (absolute files, as `Run.cells` gives them) with test-time augmentation"
+    learn = run.learner(n_workers=0)
+    with learn.no_bar(): return learn.tta(dl=learn.dls.test_dl(cells, with_labels=True))[0][:, 0].numpy()
 
 def main(recipe, data, runs, max_cells):
     from malaria_fastai.cellio import CLASSES
@@ -18,8 +18,8 @@ def main(recipe, data, runs, max_cells):
     from malaria_fastai.evaluate import metrics_table, metrics_md
     run = train_or_resume(Path(runs)/f'random-80-20-{Path(recipe).stem}', data=data, recipe=recipe, split='random', valid_pct=0.2, test_pct=0., seed=0, max_cells=max_cells)
     p = fold_preds(run)  # the validation cells' probabilities
-    y = (p.label == CLASSES[0]).to_numpy()
-    t, tta = metrics_table(y, p.prob_parasitized.to_numpy(), p.patient.to_numpy()), metrics_table(y, tta_probs(run, p), p.patient.to_numpy())
+    t, v = metrics_table((p.label == CLASSES[0]).to_numpy(), p.prob_parasitized.to_numpy(), p.patient.to_numpy()), run.cells('valid')
+    tta = metrics_table((v.label == CLASSES[0]).to_numpy(), tta_probs(run, v), v.patient.to_numpy())
     seen = p.patient.isin(set(run.split.query("split == 'train'").patient)).mean()
     sample = f", a sample of about {max_cells:,} cells" if max_cells else ''
     record(f"Random 80/20 cell split (the fastai study's protocol): recipe {recipe}{sample}", f"""
