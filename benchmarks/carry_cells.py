@@ -2,7 +2,7 @@
 `load_cell` makes it at 64 px, losslessly (WebP), into gzipped tar parts of about --part-mb; `unpack` writes them back as 64 px PNGs
 under the original folder and file names. Training at 64 px reads the same pixels from either folder (`load_cell` of a 64 px
 square is the identity); other sizes would not.
-Usage: python benchmarks/carry_cells.py pack SRC DEST_PREFIX [--part-mb 30]   then   python benchmarks/carry_cells.py unpack DEST PART ...
+Usage: python benchmarks/carry_cells.py pack SRC DEST_PREFIX [--part-mb 30] [--max-cells N]   then   python benchmarks/carry_cells.py unpack DEST PART ...
 """
 import argparse, io, tarfile
 from concurrent.futures import ProcessPoolExecutor
@@ -17,9 +17,12 @@ def webp(path:str)->bytes:
 def add(tar, name:str, data:bytes):
     info = tarfile.TarInfo(name); info.size = len(data); tar.addfile(info, io.BytesIO(data))
 
-def pack(src, dest, part_mb):
-    "Every image under `src`'s class folders into gzipped tar parts `dest`-N.tar.gz"
+def pack(src, dest, part_mb, max_cells=None):
+    "Every image under `src`'s class folders (or a patient-respecting sample of about `max_cells`) into gzipped tar parts `dest`-N.tar.gz"
     files = sorted(p for p in Path(src).glob('*/*') if p.suffix.lower() == '.png')
+    if max_cells:
+        from malaria_fastai.data import prepare_cells
+        root, cells, _ = prepare_cells(src, max_cells=max_cells); files = sorted(root/f for f in cells.file)
     part, size, tar = 0, 0, None
     with ProcessPoolExecutor() as ex:
         for f, data in zip(files, ex.map(webp, map(str, files), chunksize=64)):
@@ -41,7 +44,7 @@ def unpack(dest, parts):
 
 if __name__ == '__main__':
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0]); sub = ap.add_subparsers(dest='cmd', required=True)
-    p = sub.add_parser('pack'); p.add_argument('src'); p.add_argument('dest'); p.add_argument('--part-mb', type=float, default=30)
+    p = sub.add_parser('pack'); p.add_argument('src'); p.add_argument('dest'); p.add_argument('--part-mb', type=float, default=30); p.add_argument('--max-cells', type=int)
     u = sub.add_parser('unpack'); u.add_argument('dest'); u.add_argument('parts', nargs='+')
     a = ap.parse_args()
-    pack(a.src, a.dest, a.part_mb) if a.cmd == 'pack' else unpack(a.dest, a.parts)
+    pack(a.src, a.dest, a.part_mb, a.max_cells) if a.cmd == 'pack' else unpack(a.dest, a.parts)

@@ -1,7 +1,7 @@
 """Training throughput: cells/s of the training steps of one model under each setting (loader processes, torch threads,
 channels-last memory format, stain augmentation, the pre-resized cache; mixed precision on a GPU), each timed over the same
 batches after a warm-up.
-Usage: python benchmarks/train_speed.py [--data PATH] [--arch efficientnet_lite0] [--size 64] [--bs 64] [--batches 30]
+Usage: python benchmarks/train_speed.py [--data PATH] [--arch efficientnet_lite0] [--size 64] [--bs 64] [--batches 30] [--max-cells N]
 """
 import argparse, inspect, os, shutil, tempfile, time
 from pathlib import Path
@@ -24,13 +24,13 @@ def measure(dls, arch, n, warmup, channels_last)->float:
     with learn.no_bar(), learn.no_logging(): learn.fit(1, 1e-3)
     return n*dls.bs/timed.secs
 
-def main(data, arch, size, bs, batches):
+def main(data, arch, size, bs, batches, max_cells=None):
     from malaria_fastai.data import prepare_cells
     from malaria_fastai.loaders import cell_dls
     from fastai.torch_core import defaults
     from malaria_fastai.train import train
     stain = {k: inspect.signature(train).parameters[k].default for k in ('max_hue', 'max_saturation')}  # `train`'s default
-    root, cells, _ = prepare_cells(data, 'patient', 0.2, 0.1, 0, None, progress=False)
+    root, cells, _ = prepare_cells(data, 'patient', 0.2, 0.1, 0, max_cells, progress=False)
     cores, rows = os.cpu_count(), []
     base, folder = dict(threads=cores, channels_last=False, stain=False, cache=False), Path(tempfile.mkdtemp())
     settings = [dict(base, workers=0), dict(base, workers=defaults.cpus), dict(base, workers=1), dict(base, workers=defaults.cpus, channels_last=True),
@@ -47,7 +47,7 @@ def main(data, arch, size, bs, batches):
         print(rows[-1], flush=True)
     shutil.rmtree(folder)
     device = torch.cuda.get_device_name(0) if torch.cuda.is_available() else f'{cores} CPU cores'
-    record(f"Training throughput: {arch}, {size} px, batch {bs}", f"""
+    record(f"Training throughput: {arch}, {size} px, batch {bs}{', ' + device if torch.cuda.is_available() else ''}", f"""
 Training steps of {arch} (all layers, augmentation on, one-cycle at 1e-3) on {device}: cells/s over {batches} batches after 5
 of warm-up, each setting with a fresh model and loaders. Loader processes 0: decoding and augmenting in the training
 process; fastai's default is {defaults.cpus}. Cache: the cells read from `cell_cache`'s array file (`--cache`), decoded
@@ -64,5 +64,6 @@ if __name__ == '__main__':
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument('--data'); p.add_argument('--arch', default='efficientnet_lite0'); p.add_argument('--size', type=int, default=64)
     p.add_argument('--bs', type=int, default=64); p.add_argument('--batches', type=int, default=30)
+    p.add_argument('--max-cells', type=int, help='a patient-respecting sample of about this many cells')
     a = p.parse_args()
-    main(a.data, a.arch, a.size, a.bs, a.batches)
+    main(a.data, a.arch, a.size, a.bs, a.batches, a.max_cells)

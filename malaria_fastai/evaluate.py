@@ -250,7 +250,7 @@ def gradcam(model:torch.nn.Module,      # a fastai body + head model
         grad, = torch.autograd.grad(score, h.stored)
     cam = (grad.mean((2, 3), keepdim=True) * h.stored).sum(1, keepdim=True).relu()
     cam = F.interpolate(cam, size=x.shape[-2:], mode='bilinear', align_corners=False)[:, 0].detach()
-    return (cam/cam.amax((1, 2), keepdim=True).clamp_min(1e-8)).numpy()
+    return (cam/cam.amax((1, 2), keepdim=True).clamp_min(1e-8)).cpu().numpy()
 
 # %% ../nbs/03_evaluate.ipynb #6d6f6f70
 def plot_gradcam(learn:Learner,     # the run's learner (`Run.learner`)
@@ -259,8 +259,8 @@ def plot_gradcam(learn:Learner,     # the run's learner (`Run.learner`)
                  ncols:int=4,       # images per row
                 ):
     "Each cell beside its Grad-CAM overlay for the predicted class"
-    xb = learn.dls.test_dl(items, with_labels=True, bs=len(items)).one_batch()[0].cpu().as_subclass(torch.Tensor)
     net = getattr(learn.model, 'members', [learn.model])[0]  # an ensemble (`MeanProb`) is explained by its first model
+    xb = learn.dls.test_dl(items, with_labels=True, bs=len(items)).one_batch()[0].as_subclass(torch.Tensor).to(next(net.parameters()).device)
     with torch.no_grad(): cls = net.eval()(xb).argmax(1)
     cams, rows = gradcam(net, xb, cls), -(-len(items)//ncols)
     fig, axs = plt.subplots(rows, ncols*2, figsize=(ncols*2*1.6, rows*1.9), squeeze=False)
@@ -300,9 +300,9 @@ def cam_on_stain(learn:Learner,      # the run's learner
                  near:int=4,          # also count a peak this many pixels from a stained one
                 )->pd.DataFrame:      # file, stained, on_stain, near_stain, chance_near
     "For each cell: its stained share, whether its *Parasitized* Grad-CAM peak falls on or near stained pixels, and chance"
-    rows, layer = [], ifnone(layer, cam_layer(learn.model, size))
+    rows, layer, dev = [], ifnone(layer, cam_layer(learn.model, size)), next(learn.model.parameters()).device
     for xb, _ in learn.dls.test_dl(items, with_labels=True, bs=64):
-        rows += [peak(c) for c in gradcam(learn.model, xb.cpu(), 0, layer)]
+        rows += [peak(c) for c in gradcam(learn.model, xb.to(dev), 0, layer)]
     imgs = [load_cell(f, size) for f in items.file]
     masks, cells = [stain_mask(i) for i in imgs], [cell_region(i) for i in imgs]
     nears = [binary_dilation(m, iterations=near) if m.any() else m for m in masks]
