@@ -244,9 +244,10 @@ def gradcam(model:torch.nn.Module,      # a fastai body + head model
             layer:torch.nn.Module|None=None, # the layer to explain from; None for `cam_layer`
            )->np.ndarray:               # heat maps (N, H, W), each in [0, 1]
     "Grad-CAM maps of class `cls` for the images `x`, from `layer`"
-    x, layer = x.as_subclass(torch.Tensor).detach().requires_grad_(), ifnone(layer, cam_layer(model, x.shape[-1]))
+    dev = next(model.parameters()).device  # the batch goes where the model is (a GPU's, on a GPU)
+    x, layer = x.as_subclass(torch.Tensor).detach().to(dev).requires_grad_(), ifnone(layer, cam_layer(model, x.shape[-1]))
     with hook_output(layer, detach=False) as h:
-        score = model.eval()(x).gather(1, torch.as_tensor(cls).expand(len(x))[:, None]).sum()
+        score = model.eval()(x).gather(1, torch.as_tensor(cls, device=dev).expand(len(x))[:, None]).sum()
         grad, = torch.autograd.grad(score, h.stored)
     cam = (grad.mean((2, 3), keepdim=True) * h.stored).sum(1, keepdim=True).relu()
     cam = F.interpolate(cam, size=x.shape[-2:], mode='bilinear', align_corners=False)[:, 0].detach()
@@ -300,9 +301,9 @@ def cam_on_stain(learn:Learner,      # the run's learner
                  near:int=4,          # also count a peak this many pixels from a stained one
                 )->pd.DataFrame:      # file, stained, on_stain, near_stain, chance_near
     "For each cell: its stained share, whether its *Parasitized* Grad-CAM peak falls on or near stained pixels, and chance"
-    rows, layer, dev = [], ifnone(layer, cam_layer(learn.model, size)), next(learn.model.parameters()).device
+    rows, layer = [], ifnone(layer, cam_layer(learn.model, size))
     for xb, _ in learn.dls.test_dl(items, with_labels=True, bs=64):
-        rows += [peak(c) for c in gradcam(learn.model, xb.to(dev), 0, layer)]
+        rows += [peak(c) for c in gradcam(learn.model, xb, 0, layer)]
     imgs = [load_cell(f, size) for f in items.file]
     masks, cells = [stain_mask(i) for i in imgs], [cell_region(i) for i in imgs]
     nears = [binary_dilation(m, iterations=near) if m.any() else m for m in masks]
