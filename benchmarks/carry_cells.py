@@ -15,6 +15,7 @@ def webp(path:str)->bytes:
     b = io.BytesIO(); load_cell(path, 64).save(b, 'WEBP', lossless=True, quality=100, method=6); return b.getvalue()
 
 def add(tar, name:str, data:bytes):
+    "Add `data` to `tar` as the file `name`"
     info = tarfile.TarInfo(name); info.size = len(data); tar.addfile(info, io.BytesIO(data))
 
 def pack(src, dest, part_mb, max_cells=None):
