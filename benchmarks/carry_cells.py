@@ -19,11 +19,9 @@ def add(tar, name:str, data:bytes):
     info = tarfile.TarInfo(name); info.size = len(data); tar.addfile(info, io.BytesIO(data))
 
 def pack(src, dest, part_mb, max_cells=None):
-    "Every image under `src`'s class folders (or a patient-respecting sample of about `max_cells`) into gzipped tar parts `dest`-N.tar.gz"
-    files = sorted(p for p in Path(src).glob('*/*') if p.suffix.lower() == '.png')
-    if max_cells:
-        from malaria_fastai.data import prepare_cells
-        root, cells, _ = prepare_cells(src, max_cells=max_cells); files = sorted(root/f for f in cells.file)
+    "The cells `prepare_cells` finds under `src` (or a patient-respecting sample of about `max_cells`) into gzipped tar parts `dest`-N.tar.gz"
+    from malaria_fastai.data import prepare_cells
+    root, cells, _ = prepare_cells(src, max_cells=max_cells); files = sorted(root/f for f in cells.file)
     part, size, tar = 0, 0, None
     with ProcessPoolExecutor() as ex:
         for f, data in zip(files, ex.map(webp, map(str, files), chunksize=64)):

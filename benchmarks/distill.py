@@ -32,8 +32,8 @@ def main(student:str, cells:int):
                     f"{interval(m, 'roc_auc', False)} | {m.value['sensitivity']:.2%} | {m.value['specificity']:.2%} | {agree:.2%} | {len(files)/count(str(onnx), files, 1):,.0f} |")
         print(rows[-1], flush=True)
     kd = s.config.teacher
-    folds = all(m.startswith('fold-') for m in t.config.members)  # `cv`'s, else runs of one split (`seed_ensemble.py`)
-    teacher = f"{t.config.arch} {t.config.size} px" + (f", the {len(t.config.members)}-{'fold' if folds else 'run'} ensemble" if t.config.members else '')
+    kind = 'fold' if (t/'cv_plan.json').exists() else 'run'  # `cv`'s folds, else runs of one split (`seed_ensemble.py`)
+    teacher = f"{t.config.arch} {t.config.size} px" + (f", the {len(t.config.members)}-{kind} ensemble" if t.config.members else '')
     record(f"Distillation: `{s.name}` from {teacher}", f"""
 The student `{s.name}` was trained by `malaria-fastai train --teacher {t.name} --arch {s.config.arch} --pretrained {'yes' if s.config.pretrained else 'no'}
 --size {s.config.size} --head-width {s.config.head_width} --epochs-full {s.config.epochs_full} --max-hue {s.config.max_hue:g} --max-saturation {s.config.max_saturation:g}` (temperature {kd['t']}, the teacher's share of the loss
