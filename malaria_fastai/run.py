@@ -77,6 +77,7 @@ class RunConfig:
     pretrained:bool=False     # trained from ImageNet weights
     note:str=''               # where the weights came from
     head_width:int=512        # hidden units of the head (runs made before the option had fastai's 512)
+    blocks:int|None=None      # the body's first N blocks, the rest cut off (`keep_blocks`); None: all of them
     bs:int=64                 # batch size
     epochs_head:int=0         # stage 1 epochs, body frozen
     epochs_full:int=1         # stage 2 epochs, all layers

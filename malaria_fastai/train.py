@@ -25,7 +25,7 @@ from .data import prepare_cells, read_label_corrections, apply_label_corrections
 from .loaders import cell_dls
 
 # %% auto #0
-__all__ = ['RESNETS', 'RECIPES', 'lite0_imagenet_weights', 'create_model', 'cell_metrics', 'plot_learning_curves',
+__all__ = ['RESNETS', 'RECIPES', 'lite0_imagenet_weights', 'keep_blocks', 'create_model', 'cell_metrics', 'plot_learning_curves',
            'RunCheckpoint', 'kd_loss', 'Distill', 'join_processes', 'valley_slide', 'stage_lr', 'finish_run', 'fit_run',
            'recipe_options', 'with_recipe', 'train', 'MeanProb', 'resume']
 
@@ -72,15 +72,30 @@ def _check_model_args(pretrained:str, weights:str|None):
     if pretrained not in ('auto', 'yes', 'no'): raise DataError(f"--pretrained must be auto, yes or no (got {pretrained!r})")
     if weights and not Path(weights).is_file(): raise DataError(f"--weights {weights}: no such file")
 
+# %% ../nbs/02_train.ipynb #kb000002
+def keep_blocks(net:nn.Module, # a timm EfficientNet or MobileNet (it has `blocks`, stages of blocks); changed in place
+                n:int,         # blocks to keep, counted across the stages
+               )->nn.Module:
+    "`net` cut after its first `n` blocks: the later blocks and the 1x1 convolution before the pool go, and `num_features` follows"
+    stages = list(getattr(net, 'blocks', [None]))
+    if not all(isinstance(s, nn.Sequential) for s in stages): raise DataError(f"--blocks works on timm EfficientNet and MobileNet models, not {type(net).__name__}")
+    flat = [b for s in stages for b in s]
+    if not 1 <= n <= len(flat): raise DataError(f"--blocks must be 1 to {len(flat)} for {type(net).__name__} (got {n})")
+    net.blocks, net.conv_head, net.bn2 = nn.Sequential(*flat[:n]), nn.Identity(), nn.Identity()
+    net.num_features = [m for m in net.blocks.modules() if isinstance(m, nn.Conv2d)][-1].out_channels
+    return net
+
 # %% ../nbs/02_train.ipynb #374acb0a
 def create_model(arch:str='resnet34',     # resnet18/34/50, efficientnet_lite0, or any timm model name
                  pretrained:str='auto',   # 'auto' (ImageNet weights if they can be had), 'yes' (must), 'no'
                  weights:str|None=None,   # a state_dict file for the backbone (torchvision or timm names)
                  n_out:int=2,             # classes
                  head_width:int=256,      # hidden units of fastai's classifier head (its default is 512)
-                )->tuple:                 # (model, info): info has `arch`, `pretrained`, `note`, `stats`, `head_width`
+                 blocks:int|None=None,    # keep the body's first N blocks (`keep_blocks`); default all
+                )->tuple:                 # (model, info): info has `arch`, `pretrained`, `note`, `stats`, `head_width`, `blocks`
     "A fastai body + head model for `arch`, with ImageNet weights where they can be had"
     _check_model_args(pretrained, weights)
+    if arch in RESNETS and blocks: raise DataError(f"--blocks works on timm EfficientNet and MobileNet models, not {arch}")
     if arch in RESNETS:
         net = RESNETS[arch]()
         used, note = _pretrained(arch, lambda: net.load_state_dict(_resnet_weights(arch, weights)), pretrained)
@@ -96,9 +111,10 @@ def create_model(arch:str='resnet34',     # resnet18/34/50, efficientnet_lite0, 
         used, note = _pretrained(arch, load, pretrained)
         stats = tuple(list(net.pretrained_cfg[k]) for k in ('mean', 'std'))
         net.reset_classifier(0)
+        if blocks: keep_blocks(net, blocks)
         body = TimmBody(net, pretrained=used)
         model = add_head(body, net.num_features, n_out, pool=body.needs_pool, lin_ftrs=[head_width])
-    return model, dict(arch=arch, pretrained=used, note=note, stats=[list(s) for s in stats], head_width=head_width)
+    return model, dict(arch=arch, pretrained=used, note=note, stats=[list(s) for s in stats], head_width=head_width, blocks=blocks)
 
 # %% ../nbs/02_train.ipynb #7e3d45ba
 def _recall_of(label:int, name:str)->AccumMetric:
@@ -318,13 +334,14 @@ def fit_run(run:Run,               # a run folder with split.csv and checkpoint.
 
 # %% ../nbs/02_train.ipynb #252bee85
 def _check_train_args(size, bs, epochs_head, epochs_full, lr, head_width, monitor, max_cells, patience, weights=None, pretrained='auto',
-                      teacher=None, teacher_t=4., teacher_weight=.9, smoothing=0., max_hue=0., max_saturation=0.):
+                      teacher=None, teacher_t=4., teacher_weight=.9, smoothing=0., max_hue=0., max_saturation=0., blocks=None):
     "A `DataError` for the first argument of `train` that cannot work"
     checks = [(size >= 32, f"--size must be at least 32 pixels (got {size})"), (bs >= 1, f"--bs must be at least 1 (got {bs})"),
               (epochs_full >= 1 and epochs_head >= 0, "--epochs-full must be at least 1 and --epochs-head at least 0"),
               (lr is None or lr > 0, f"--lr must be positive (got {lr})"), (head_width >= 1, f"--head-width must be at least 1 (got {head_width})"),
               (monitor in ('valid_loss', 'accuracy'), f"--monitor must be valid_loss or accuracy (got {monitor!r})"),
               (max_cells is None or max_cells >= 1, f"--max-cells must be at least 1 (got {max_cells})"),
+              (blocks is None or blocks >= 1, f"--blocks must be at least 1 (got {blocks})"),
               (patience is None or patience >= 1, f"--patience must be at least 1 (got {patience})"),
               (patience is None or num_distrib() <= 1, "--patience works in one process only: rank 0 alone would stop early"),
               (teacher is None or (Path(teacher)/'config.json').is_file(), f"--teacher {teacher}: not a finished run or cross-validation folder"),
@@ -402,6 +419,7 @@ def train(data:str|None=None,       # data location, as for `find_data`: a folde
           pretrained:str='auto',    # auto (ImageNet weights if they can be had, else from scratch), yes, no
           weights:str|None=None,    # backbone ImageNet weights file (a torchvision or timm state_dict)
           head_width:int=256,       # hidden units of the classifier head (fastai's default is 512; 256 keeps the int8 Lite0 under 5 MB)
+          blocks:int|None=None,     # keep the body's first N blocks, with their ImageNet weights, and drop the rest: a smaller, faster model (timm EfficientNet and MobileNet); default all
           monitor:str='valid_loss', # keep each stage's best epoch by valid_loss or accuracy
           smoothing:float=0.1,      # label smoothing: the share of each label spread over both classes (fastai's `LabelSmoothingCrossEntropyFlat`); 0 for plain cross-entropy
           max_hue:float=0.1,        # stain augmentation: largest random hue shift in training, a fraction of the colour wheel (fastai's `Hue`); 0 for none
@@ -420,14 +438,14 @@ def train(data:str|None=None,       # data location, as for `find_data`: a folde
     "Train a cell classifier with the two-stage recipe into a new run folder (in one process, or across those `torchrun` started)"
     if recipe: return train(**with_recipe(recipe, locals(), train))
     join_processes(); lead = _lead()
-    _check_train_args(size, bs, epochs_head, epochs_full, lr, head_width, monitor, max_cells, patience, weights, pretrained, teacher, teacher_t, teacher_weight, smoothing, max_hue, max_saturation)
+    _check_train_args(size, bs, epochs_head, epochs_full, lr, head_width, monitor, max_cells, patience, weights, pretrained, teacher, teacher_t, teacher_weight, smoothing, max_hue, max_saturation, blocks)
     check_writable(runs, '--runs')  # all before the data is read (`prepare_cells` checks the split first)
     corrections = read_label_corrections(label_corrections) if label_corrections else None
     root, cells, skipped = prepare_cells(data, split, valid_pct, test_pct, seed, max_cells, fold, progress=progress)
     cells, relabelled = apply_label_corrections(cells, corrections) if label_corrections else (cells, [])
     if teacher: _check_teacher(Run(teacher), cells)
     set_seed(seed if train_seed is None else train_seed, reproducible=True)  # the head's initial weights come from it too
-    model, info = create_model(arch, pretrained, weights, head_width=head_width)
+    model, info = create_model(arch, pretrained, weights, head_width=head_width, blocks=blocks)
     if lead: print(f"{arch}: {info['note']}" + (f"; {len(relabelled)} labels corrected by {label_corrections}" if label_corrections else ''))
     run = Run(_share(str(Run.new(runs, arch, size, name).path) if lead else None))  # one folder, made by rank 0
     cfg = RunConfig(**info, size=size, bs=bs, epochs_head=epochs_head if info['pretrained'] else 0, epochs_full=epochs_full,
@@ -459,7 +477,7 @@ def model(self:Run,
     "The run's trained model, rebuilt from its config and weights (tensors only: no pickled code runs); a cross-validation's averages its folds"
     cfg, w = self.config, Path(weights or self/'weights.pth')
     if cfg.members: return MeanProb([Run(self/m).model() for m in cfg.members]).eval()
-    model, _ = create_model(cfg.arch, pretrained='no', head_width=cfg.head_width)
+    model, _ = create_model(cfg.arch, pretrained='no', head_width=cfg.head_width, blocks=cfg.blocks)
     if not w.is_file(): raise DataError(f"{w} is missing: the run has no weights to load")
     try: model.load_state_dict(torch.load(w, map_location='cpu', weights_only=True))
     except Exception as e: raise DataError(f"{w} does not hold the weights of this run's {cfg.arch} ({str(e).splitlines()[0][:200]})") from None
@@ -479,6 +497,6 @@ def resume(run:Path|str|Run,       # an interrupted run folder
     if _lead(): write_table(hist, run/'history.csv')  # drop epochs logged after the last checkpoint
     has_last = (run/'last.pth').exists()  # else it stopped in its first epoch: start again from the original weights
     set_seed(cfg.train_seed, reproducible=True)
-    model, _ = create_model(cfg.arch, 'no' if has_last or not cfg.pretrained else 'yes', cfg.weights, head_width=cfg.head_width)
+    model, _ = create_model(cfg.arch, 'no' if has_last or not cfg.pretrained else 'yes', cfg.weights, head_width=cfg.head_width, blocks=cfg.blocks)
     if _lead(): print(f"Resuming {run.path}: stages done {st.done or 'none'}; {st.stage or 'next stage'} at epoch {st.epochs_done}")
     return fit_run(run, model, cbs, n_workers, progress)
