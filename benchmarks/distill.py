@@ -28,14 +28,14 @@ def main(student:str, cells:int):
         m = metrics_table(y, prob.to_numpy(), patients)
         agree = ((prob >= .5) == (both.prob_parasitized_teacher >= .5)).mean()
         onnx = run/'model.int8.onnx'
-        rows.append(f"| {role} | `{run.name}` | {run.config.arch}, {run.config.size} px | {onnx.stat().st_size/1e6:.2f} MB | {interval(m, 'accuracy')} | "
+        rows.append(f"| {role} | `{run.name}` | {run.config.arch}{f', {run.config.blocks} blocks' if run.config.blocks else ''}, {run.config.size} px | {onnx.stat().st_size/1e6:.2f} MB | {interval(m, 'accuracy')} | "
                     f"{interval(m, 'roc_auc', False)} | {m.value['sensitivity']:.2%} | {m.value['specificity']:.2%} | {agree:.2%} | {len(files)/count(str(onnx), files, 1):,.0f} |")
         print(rows[-1], flush=True)
     kd = s.config.teacher
-    kind = 'fold' if (t/'cv_plan.json').exists() else 'run'  # `cv`'s folds, else runs of one split (`seed_ensemble.py`)
+    kind = 'fold' if t.is_cv else 'run'  # `cv`'s folds, else runs of one split (`malaria-fastai ensemble`)
     teacher = f"{t.config.arch} {t.config.size} px" + (f", the {len(t.config.members)}-{kind} ensemble" if t.config.members else '')
     record(f"Distillation: `{s.name}` from {teacher}", f"""
-The student `{s.name}` was trained by `malaria-fastai train --teacher {t.name} --arch {s.config.arch} --pretrained {'yes' if s.config.pretrained else 'no'}
+The student `{s.name}` was trained by `malaria-fastai train --teacher {t.name} --arch {s.config.arch} --pretrained {'yes' if s.config.pretrained else 'no'}{f' --blocks {s.config.blocks}' if s.config.blocks else ''}
 --size {s.config.size} --head-width {s.config.head_width} --epochs-full {s.config.epochs_full} --max-hue {s.config.max_hue:g} --max-saturation {s.config.max_saturation:g}` (temperature {kd['t']}, the teacher's share of the loss
 {kd['weight']}; label smoothing {s.config.smoothing:g}; {s.config.epochs_head}+{s.config.epochs_full} epochs) on the teacher's split:
 both scored on the same {len(both):,} cells of {len(set(patients))} test patients that neither saw. Intervals: 95%, resampling patients.

@@ -10,7 +10,7 @@ from .cellio import DataError
 
 # %% auto #0
 __all__ = ['HIDDEN', 'COMMANDS', 'RENAMED', 'cli_view', 'Command', 'command', 'main', 'floor_text', 'patient_calls_text', 'data',
-           'train', 'cv', 'evaluate', 'export_onnx', 'predict']
+           'train', 'cv', 'evaluate', 'ensemble', 'export_onnx', 'predict']
 
 # %% ../nbs/07_cli.ipynb #1f222610
 HIDDEN = ('cbs', 'n_workers', 'progress')  # library parameters a command line does not set
@@ -197,6 +197,16 @@ def evaluate(lib, kw):
     print('\n' + patient_calls_text(r))
     print(f"\nReport: {r['out']/'report.md'}")
 
+# %% ../nbs/07_cli.ipynb #en000011
+@command('malaria_fastai.cv:ensemble')
+def ensemble(lib, kw,
+             no_evaluate:bool=False, # skip the evaluation of the held-out test patients
+            ):
+    "Finished runs of one patient split as one model, their mean probability, then evaluate it on the test patients"
+    run = lib(*kw.pop('members'), **kw)
+    print(f"Ensemble: {run.path}\nThe mean probability of {len(run.config.members)} runs: {', '.join(run.config.members)}")
+    if not no_evaluate and run.config.test_pct: COMMANDS['evaluate'](dict(run=run.path))
+
 # %% ../nbs/07_cli.ipynb #55f78f5b
 @command('malaria_fastai.export:export_onnx', pos=['run'])
 def export_onnx(lib, kw):
@@ -206,7 +216,7 @@ def export_onnx(lib, kw):
     for k, p in lib(**kw).items(): print(f"{k}: {p} ({p.stat().st_size/1e6:.2f} MB)")
     for k, r in onnx_parity(kw['run'], progress=True).items():
         print(f"{k:10} accuracy {r['accuracy']:.4f}  agreement with PyTorch {r['agreement_with_pytorch']:.4f}  ({r['cells']:,} validation cells)")
-    if Run(kw['run']).config.members: print("An ensemble of folds: each fold trained on the others' validation cells, so read the agreement, not the accuracy.")
+    if Run(kw['run']).is_cv: print("An ensemble of folds: each fold trained on the others' validation cells, so read the agreement, not the accuracy.")
 
 # %% ../nbs/07_cli.ipynb #84ef8be3
 @command('malaria_fastai.predict:predict', pos=['model'])

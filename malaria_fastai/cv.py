@@ -4,7 +4,7 @@
 
 # %% ../nbs/06_cv.ipynb #cv0003
 from __future__ import annotations
-import contextlib, datetime, fcntl, inspect, json, shutil
+import contextlib, datetime, fcntl, inspect, json, os, shutil
 from pathlib import Path
 import numpy as np, pandas as pd
 from fastcore.meta import delegates
@@ -18,7 +18,7 @@ from .evaluate import (_cell_metrics, metrics_table, metrics_md, per_patient, ca
 
 # %% auto #0
 __all__ = ['CV_SETS', 'fold_run', 'fold_preds', 'per_fold', 'ensemble_table', 'cross_fitted_calls', 'cv_tables', 'cv_report',
-           'run_folds', 'cv', 'resume_cv']
+           'save_ensemble', 'run_folds', 'cv', 'resume_cv', 'ensemble']
 
 # %% ../nbs/06_cv.ipynb #cv0006
 CV_SETS = ('data', 'runs', 'split', 'valid_pct', 'test_pct', 'fold', 'name', 'cbs', 'n_workers', 'progress')  # train options `cv` sets itself
@@ -161,23 +161,31 @@ def cv_report(cv_dir:Path|str, # a cross-validation folder with finished folds
     with atomic_write(cv_dir/'report.md') as tmp: tmp.write_text(_cv_md(cv_dir.name, res, t))
     return res
 
+# %% ../nbs/06_cv.ipynb #en000001
+def save_ensemble(folder:Path|str,      # the ensemble's run folder
+                  members:list,         # finished run folders: a cross-validation's folds, or runs of one split
+                  floor:dict|None=None, # its floor when known (a cross-validation's, from out-of-fold cells); default: from its validation cells when first needed
+                 )->Run:                # `folder`, a finished run
+    "Make `folder` one model, the mean probability of `members`: the first one's `split.csv`, then its `config.json` naming them"
+    ens, first = Run(folder), Run(members[0])
+    save_split(first.split, ens/'split.csv')
+    ens.save_config(RunConfig.from_dict({**first.config.to_dict(), 'members': [os.path.relpath(m, ens.path) for m in members], 'floor': floor}))
+    return ens
+
 # %% ../nbs/06_cv.ipynb #cv0024
 def run_folds(cv_dir:Path|str,  # a cross-validation folder with `cv_plan.json`
               progress:bool=True, # progress bars
               only_fold:int|None=None, # train only this fold (1 to `folds`) and return its run: folds in parallel, a process each
              )->Run:            # the finished cross-validation, a model averaging its folds
-    "Train, resume or skip each fold in turn; then the ensemble's `config.json` (last) and the report"
+    "Train, resume or skip each fold in turn; then the report and the folds as one model (`save_ensemble`)"
     cvr = Run(cv_dir); plan = read_json(cvr/'cv_plan.json'); k = plan['folds']
     if only_fold is not None and not 1 <= only_fold <= k: raise DataError(f"--only-fold must be between 1 and {k} (got {only_fold})")
     for i in [only_fold - 1] if only_fold else range(k):
         print(f"\n== {cvr.name}: fold {i+1} of {k}")
         run = fold_run(cvr.path, i, plan['options'], progress)
     if only_fold: return run
-    first = Run(cvr/'fold-1')
-    save_split(first.split, cvr/'split.csv')
     res = cv_report(cvr.path)
-    cvr.save_config(RunConfig.from_dict({**first.config.to_dict(), 'members': [f'fold-{i+1}' for i in range(k)], 'floor': res['floor']}))
-    return cvr
+    return save_ensemble(cvr, [cvr/f'fold-{i+1}' for i in range(k)], res['floor'])
 
 # %% ../nbs/06_cv.ipynb #cv0025
 @delegates(train, but=CV_SETS)
@@ -219,3 +227,18 @@ def resume_cv(cv_dir:Path|str,     # an interrupted cross-validation folder
     if cvr.finished: raise DataError(f"{cvr.path} is a finished cross-validation (it has config.json): nothing to resume")
     if not (cvr/'cv_plan.json').is_file(): raise DataError(f"{cvr.path} has no cv_plan.json: not a folder that `cv` started")
     return run_folds(cvr, progress, only_fold)
+
+# %% ../nbs/06_cv.ipynb #en000003
+def ensemble(*members:str,       # finished runs of one patient split (the same --seed, --valid-pct and --test-pct): two or more
+             runs:str='runs',    # parent folder of the ensemble's run folder
+             name:str|None=None, # its name; default <date>-ensemble<N>-<arch>-<size>px
+            )->Run:              # the ensemble: a run folder of its own
+    "Finished runs of one patient split as one model, their mean probability: a run folder for `evaluate`, `export-onnx`, `predict` and `train --teacher`"
+    rs = [Run(m) for m in members]
+    if len(rs) < 2: raise DataError(f"an ensemble needs two or more finished runs (got {len(rs)})")
+    if bad := [str(r.path) for r in rs if not r.finished]: raise DataError(f"not finished runs (no config.json): {', '.join(bad)}")
+    c = rs[0].config
+    if len({r.config.split_fingerprint for r in rs}) > 1: raise DataError("the runs were not trained on one patient split: train them with the same --seed, --valid-pct and --test-pct")
+    if any((r.config.size, r.config.stats) != (c.size, c.stats) for r in rs): raise DataError("the runs read cells at different sizes or normalisations: an ensemble feeds all its runs the same cells")
+    check_writable(runs, '--runs')
+    return save_ensemble(Run.new(runs, c.arch, c.size, name or f"{datetime.date.today()}-ensemble{len(rs)}-{c.arch}-{c.size}px"), [r.path for r in rs])

@@ -208,7 +208,7 @@ def learner(self:Run,
 def floor(self:Run)->dict|None:
     "The model's floor (`calibrate_floor` on the validation cells, threshold 0.5), saved in `config.json` when first computed; None if those cells are gone"
     cfg = self.config
-    if cfg.floor is None and not cfg.members and Path(cfg.data).is_dir():  # an ensemble's comes from its out-of-fold predictions (`cv`)
+    if cfg.floor is None and not self.is_cv and Path(cfg.data).is_dir():  # a cross-validation's comes from its out-of-fold predictions
         learn = self.learner(n_workers=0)
         with learn.no_bar(): vp, vt = learn.get_preds(ds_idx=1)
         cfg.floor = calibrate_floor((vt == 0).numpy().astype(int), vp[:, 0].numpy(), self.cells('valid').patient.to_numpy())
@@ -403,7 +403,7 @@ def score_run(run:Path|str|Run,                 # a finished run folder
     run = Run(run)
     cells, described, default_out = cells_to_score(run, data, n_workers, label_corrections)
     moved = not Path(run.config.data).is_dir()  # only with `data`: `cells_to_score` needs the run's own folder otherwise
-    if run.config.members and target_sensitivity is not None:
+    if run.is_cv and target_sensitivity is not None:
         raise DataError(f"{run.path} is an ensemble of cross-validation folds, each trained on the others' validation cells: choose --target-sensitivity on one fold run")
     if moved and target_sensitivity is not None:
         raise DataError(f"--target-sensitivity needs the run's validation cells, and its data folder {run.config.data} is not there any more")

@@ -107,7 +107,7 @@ class RunConfig:
     lr_find:dict|None=None    # lr_find's suggestions, when it chose `lr`
     floor:dict|None=None      # the screening floor: per-cell false-positive rate on validation cells (`calibrate_floor`)
     cell_ranges:dict|None=None # what a cell crop looks like: ranges of `cell_features` on training cells (`not_a_cell`)
-    members:list=field(default_factory=list) # sub-folder runs whose probabilities this model averages (a cross-validation)
+    members:list=field(default_factory=list) # runs whose probabilities this model averages, relative to its folder: a cross-validation's folds, or `ensemble`'s runs
     teacher:dict|None=None    # the run it learnt from by distillation: `run` (its folder), temperature `t`, `weight` in the loss
     cache:bool=False          # the loaders read the cells from `cell_cache`'s array file (in the runs folder's `.cache`), decoded once
     extra:dict=field(default_factory=dict)    # keys this version does not know, kept as they were
@@ -176,6 +176,10 @@ class Run:
     def finished(self)->bool:
         "A finished run has `config.json`, which training writes last"
         return (self/'config.json').is_file()
+    @property
+    def is_cv(self)->bool:
+        "A cross-validation's folder (`cv_plan.json`): as a model, each of its members trained on the others' validation cells"
+        return (self/'cv_plan.json').is_file()
 
 # %% ../nbs/00a_run.ipynb #9cccc7e8
 @patch(cls_method=True)

@@ -4,6 +4,7 @@ from pathlib import Path
 import pandas as pd, pytest
 from fastai.callback.core import Callback
 from malaria_fastai.cli import main
+from malaria_fastai.run import Run
 from malaria_fastai.train import train, RunCheckpoint
 
 EXE = Path(sys.executable).parent/'malaria-fastai'
@@ -60,3 +61,18 @@ def test_relative_data_path_trains_and_evaluates(synth, tmp_path):
     run = next((tmp_path/'runs').iterdir())
     assert json.loads((run/'config.json').read_text())['data'] == str(synth.resolve())
     assert (run/'report.md').exists() and len(pd.read_csv(run/'test_preds.csv')) > 0
+
+def test_cut_down_student_resumes_and_two_runs_export_as_one_model(synth, tmp_path):
+    "`--blocks` is in config.json, so a resumed run rebuilds the same cut-down model; `ensemble` makes two runs of one split one ONNX model"
+    opts = dict(arch='efficientnet_lite0', blocks=5, size=32, bs=16, epochs_full=2, test_pct=0.2, n_workers=0, progress=False)
+    with pytest.raises(RuntimeError, match='power cut'): train(synth, tmp_path/'runs', name='cut', cbs=[Crash()], **opts)
+    assert main(['train', '--resume', str(tmp_path/'runs'/'cut'), '--no-evaluate']) == 0
+    cut = Run(tmp_path/'runs'/'cut')
+    assert cut.config.blocks == 5 and len(cut.model()[0].model.blocks) == 5
+    other = train(synth, tmp_path/'runs', name='cut-seed1', train_seed=1, **opts)
+    assert main(['ensemble', str(cut), str(other), '--runs', str(tmp_path/'ens'), '--name', 'pair']) == 0
+    ens = tmp_path/'ens'/'pair'
+    assert (ens/'report.md').exists() and json.loads((ens/'config.json').read_text())['members'] == ['../../runs/cut', '../../runs/cut-seed1']
+    assert main(['export-onnx', str(ens)]) == 0
+    parity = json.loads((ens/'onnx_parity.json').read_text())
+    assert parity['onnx_fp32']['agreement_with_pytorch'] == 1
