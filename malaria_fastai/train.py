@@ -366,7 +366,9 @@ RECIPES = {'default': ('the CLI default: 1+8 epochs at 64 px, label smoothing 0.
            'epochs-12': ('1+12 epochs: slower', dict(epochs_full=12)),
            'size-80': ('80 px cells: slower', dict(size=80)),
            'size-96': ('96 px cells: slower', dict(size=96)),
-           'size-128': ('128 px cells, decoded once (`cache`): for a GPU', dict(size=128, cache=True))}
+           'size-128': ('128 px cells, decoded once (`cache`): for a GPU', dict(size=128, cache=True)),
+           'blocks-12': ('EfficientNet-Lite0 cut to its first 12 blocks (`--blocks`), a 64-unit head, 1+12 epochs: 1.33 MB as int8, a student with `--teacher`',
+                         dict(blocks=12, head_width=64, epochs_full=12))}
 
 def recipe_options(recipe:str, # a name in `RECIPES`, or a JSON file of `train` options
                   )->dict:     # `train` options
@@ -400,7 +402,7 @@ def with_recipe(recipe:str, # a name in `RECIPES`, or a JSON file of options
 # %% ../nbs/02_train.ipynb #6418a716
 def train(data:str|None=None,       # data location, as for `find_data`: a folder, its parent, or cell_images.zip; default $MALARIA_DATA, fastai's data folder, a download
           runs:str='runs',          # parent folder of run folders
-          recipe:str|None=None,     # a recipe (`RECIPES`: default, no-stain, no-smoothing, epochs-5, epochs-12, size-80, size-96, size-128) or a JSON file of options; options set beside it (to other than their defaults) win
+          recipe:str|None=None,     # a recipe (`RECIPES`: default, no-stain, no-smoothing, epochs-5, epochs-12, size-80, size-96, size-128, blocks-12) or a JSON file of options; options set beside it (to other than their defaults) win
           arch:str='efficientnet_lite0', # efficientnet_lite0 (pretrained, offline), resnet18/34/50, or a timm model name
           size:int=64,              # cell side in pixels (at least 32)
           bs:int=64,                # batch size
