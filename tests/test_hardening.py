@@ -35,7 +35,8 @@ def copy_run(run, dest:Path)->Path:
     (['--lr', '-1'], '--lr must be positive'), (['--bs', '0'], '--bs must be at least 1'), (['--bs', '-1'], '--bs must be at least 1'),
     (['--head-width', '0'], '--head-width must be at least 1'), (['--weights', 'missing.pth'], 'missing.pth'),
     (['--valid-pct', '1.5'], '--valid-pct'), (['--split', 'cells'], '--split'),
-    (['--max-hue', '0.9'], '--max-hue must be 0 to 0.5'), (['--max-saturation', '1'], '--max-saturation at least 0 and below 1')])
+    (['--max-hue', '0.9'], '--max-hue must be 0 to 0.5'), (['--max-saturation', '1'], '--max-saturation at least 0 and below 1'),
+    (['--blocks', '0'], '--blocks must be at least 1')])
 def test_bad_training_arguments_are_refused_before_any_work(args, msg, tmp_path, capsys):
     rc, out, err = cli(capsys, 'train', '--data', tmp_path/'no data here', '--runs', tmp_path/'runs', *args)
     assert rc == 2 and msg in err and not (tmp_path/'runs').exists()
@@ -48,6 +49,11 @@ def test_bad_recipes_are_refused_before_any_work(tmp_path, capsys):
                         (tmp_path/'text.json', "size is '96', not int")]:
         rc, out, err = cli(capsys, 'train', '--data', tmp_path/'no data here', '--runs', tmp_path/'runs', '--recipe', recipe)
         assert rc == 2 and msg in err and not (tmp_path/'runs').exists(), (recipe, err)
+
+def test_ensembles_that_cannot_be_one_model_are_refused(tiny, tmp_path, capsys):
+    for members, msg in [([tiny], 'needs two or more finished runs'), ([tiny, tmp_path], f'not finished runs (no config.json): {tmp_path}')]:
+        rc, out, err = cli(capsys, 'ensemble', *members, '--runs', tmp_path/'ens')
+        assert rc == 2 and msg in err and not (tmp_path/'ens').exists(), err
 
 def test_too_few_patients_is_a_clear_error(tmp_path, capsys):
     few = synth_cells(tmp_path/'cell_images', n_patients=1, cells=4)
