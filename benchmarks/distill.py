@@ -8,7 +8,7 @@ from pathlib import Path
 import pandas as pd
 from malaria_fastai.run import Run
 from malaria_fastai.evaluate import metrics_table
-from record import record
+from record import record, body
 from speed import count
 
 def interval(m:pd.DataFrame, k:str, pct:bool=True)->str:
@@ -28,7 +28,7 @@ def main(student:str, cells:int):
         m = metrics_table(y, prob.to_numpy(), patients)
         agree = ((prob >= .5) == (both.prob_parasitized_teacher >= .5)).mean()
         onnx = run/'model.int8.onnx'
-        rows.append(f"| {role} | `{run.name}` | {run.config.arch}{f', {run.config.blocks} blocks' if run.config.blocks else ''}, {run.config.size} px | {onnx.stat().st_size/1e6:.2f} MB | {interval(m, 'accuracy')} | "
+        rows.append(f"| {role} | `{run.name}` | {body(run.config)}, {run.config.size} px | {onnx.stat().st_size/1e6:.2f} MB | {interval(m, 'accuracy')} | "
                     f"{interval(m, 'roc_auc', False)} | {m.value['sensitivity']:.2%} | {m.value['specificity']:.2%} | {agree:.2%} | {len(files)/count(str(onnx), files, 1):,.0f} |")
         print(rows[-1], flush=True)
     kd = s.config.teacher

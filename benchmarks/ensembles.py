@@ -6,7 +6,7 @@ Usage: python benchmarks/ensembles.py RUN ... --ensemble NAME+NAME[+...] ... [--
 import argparse
 from pathlib import Path
 import numpy as np, pandas as pd
-from malaria_fastai.evaluate import metrics_table
+from malaria_fastai.evaluate import label_review, metrics_table
 from malaria_fastai.run import Run
 from record import record
 
@@ -20,10 +20,10 @@ def row(name:str, members:list, preds:dict)->str:
     t = preds[members[0]]; y = (t.label == 'Parasitized').to_numpy()
     prob = np.mean([preds[m].prob_parasitized.to_numpy() for m in members], 0)
     m = metrics_table(y, prob, t.patient.to_numpy())
-    wrong = (prob >= .5) != y; confident = wrong & ((prob >= .9) | (prob <= .1))
+    wrong = (prob >= .5) != y; confident = len(label_review(t, prob, n=len(t)))  # the confident errors, as the label review picks them
     ci = lambda k, f: f"{f(m.value[k])} ({f(m.low[k])}-{f(m.high[k])})"
     return (f"| {name} | {len(members)} | {ci('accuracy', lambda v: f'{v:.2%}')} | {ci('roc_auc', lambda v: f'{v:.4f}')} | "
-            f"{m.value['log_loss']:.4f} | {wrong.sum()} ({confident.sum()}) |")
+            f"{m.value['log_loss']:.4f} | {wrong.sum()} ({confident}) |")
 
 def main(runs:list, ensembles:list, note:str=''):
     runs = [Run(r) for r in runs]; preds = {r.name: test_probs(r) for r in runs}

@@ -21,6 +21,10 @@ def stages(run:Path)->str:
     import csv
     with open(run/'timing.csv') as f: return ', '.join(f"{r['stage']} {r['epochs']} ep {float(r['seconds'])/60:.1f} min" for r in csv.DictReader(f))
 
+def body(cfg)->str:
+    "A run's architecture, with the blocks it kept (`train --blocks`): `efficientnet_lite0, 12 blocks`"
+    return f"{cfg.arch}, {cfg.blocks} blocks" if cfg.blocks else cfg.arch
+
 def train_or_resume(path:Path, cbs=(), **kw):
     "The finished run at `path`: kept if finished, resumed from its checkpoint, else trained anew with `train(**kw)` (callbacks: `cbs` factories)"
     import shutil

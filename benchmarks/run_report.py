@@ -9,7 +9,7 @@ from pathlib import Path
 import pandas as pd
 from malaria_fastai.evaluate import metrics_md
 from malaria_fastai.run import Run, read_json
-from record import record, stages, MODEL_FILES
+from record import record, stages, body, MODEL_FILES
 
 def _onnx_lines(run:Path)->str:
     "The exported models' sizes and parity (`onnx_parity.json`), or nothing if the run was not exported"
@@ -23,7 +23,7 @@ def main(run:Run, how:str, label:str=''):
     cfg, val, ev = run.config, read_json(run/'metrics.json'), read_json(run/'evaluation.json')
     name, rows = next(iter(ev['metrics'].items()))
     sample = f", a {cfg.max_cells:,}-cell sample" if cfg.max_cells else ''
-    record(f"Run: {cfg.arch}{f', {cfg.blocks} blocks' if cfg.blocks else ''}, {cfg.size} px, {cfg.epochs_head}+{cfg.epochs_full} epochs, {cfg.split} split with test patients{sample}{label}",
+    record(f"Run: {body(cfg)}, {cfg.size} px, {cfg.epochs_head}+{cfg.epochs_full} epochs, {cfg.split} split with test patients{sample}{label}",
            f"Run folder made by `{how}`; training: {stages(run)}; validation accuracy {val['accuracy']:.2%} on {val['valid_cells']:,} cells.\n\n"
            f"Test: {ev['scored']}, {ev['patients']} patients never seen in training; {name}:\n\n"
            f"{metrics_md(pd.DataFrame(rows).set_index('metric'))}\n\n"
