@@ -95,9 +95,9 @@ def create_model(arch:str='resnet34',     # resnet18/34/50, efficientnet_lite0, 
                 )->tuple:                 # (model, info): info has `arch`, `pretrained`, `note`, `stats`, `head_width`, `blocks`
     "A fastai body + head model for `arch`, with ImageNet weights where they can be had"
     _check_model_args(pretrained, weights)
-    if arch in RESNETS and blocks: raise DataError(f"--blocks works on timm EfficientNet and MobileNet models, not {arch}")
     if arch in RESNETS:
         net = RESNETS[arch]()
+        if blocks: keep_blocks(net, blocks)  # refuses a ResNet, before any weights load
         used, note = _pretrained(arch, lambda: net.load_state_dict(_resnet_weights(arch, weights)), pretrained)
         body, stats = create_body(net, cut=model_meta[RESNETS[arch]]['cut']), imagenet_stats
         model = add_head(body, num_features_model(nn.Sequential(*body.children())), n_out, lin_ftrs=[head_width])
