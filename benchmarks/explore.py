@@ -1,7 +1,8 @@
 """Recipe exploration: each configuration trained on the same patient split (seed 0, the same held-out test patients) and
 evaluated on those test patients, with and without test-time augmentation; one table in BENCHMARKS.md, a row per
 configuration. Resumable: a finished configuration is read, not retrained; an interrupted one resumes from its checkpoint.
-The configurations: every recipe of `malaria-fastai train --recipe`, then the default with MixUp or CutMix.
+The configurations: every recipe of `malaria-fastai train --recipe`, then the default with MixUp or CutMix, and
+progressive resizing as the fastai book teaches it (`Progressive`: 64 px, then 96).
 Each configuration is a full training (about 15-25 minutes on 2 CPU cores): run it in the background. `--draw N` trains the
 configurations again with training seed N-1 (`train --train-seed`; the split stays seed 0), in run folder `NAME-drawN`, a row
 of its own: how far chance alone moves a configuration. Seeds are set, so the same draw on the same host and versions
@@ -10,12 +11,15 @@ Rows of runs no longer on disk (a new checkout) are kept from BENCHMARKS.md.
 Usage: python benchmarks/explore.py [--only NAME ...] [--draw N] [--data PATH] [--runs runs/explore] [--max-cells N]
 """
 import argparse, json
+from dataclasses import replace
 import pandas as pd
 from pathlib import Path
 from record import record, stages, table_rows, train_or_resume
 from train import per_epoch
 from malaria_fastai.train import RECIPES
 from malaria_fastai.evaluate import label_review
+from malaria_fastai.run import Run
+from fastai.vision.all import Callback
 
 def mixup():
     from fastai.vision.all import MixUp; return MixUp(0.4)
@@ -23,10 +27,19 @@ def mixup():
 def cutmix():
     from fastai.vision.all import CutMix; return CutMix(1.)
 
-# name: (what it changes, callbacks): every recipe of `train` (`RECIPES`), then the default with a fastai callback
-CONFIGS = {**{n: (what, []) for n, (what, _) in RECIPES.items()},
-           'mixup': ("fastai's MixUp(0.4)", [mixup]),
-           'cutmix': ("fastai's CutMix(1.0)", [cutmix])}
+class Progressive(Callback):
+    "Progressive resizing: the head and the first `until` full epochs read the cells at `small` px, the later ones at the run's size"
+    def __init__(self, small=64, until=4): self.small_size, self.until = small, until
+    def before_fit(self):  # each fit (head, lr_find, full) makes its small loaders anew, and the exported learner keeps none
+        run = Run(self.learn.path); self.big, self.small = self.learn.dls, run.dls(replace(run.state.config, size=self.small_size))
+    def before_epoch(self): self.learn.dls = self.small if self.epoch < self.until else self.big
+    def after_fit(self): self.learn.dls = self.big; del self.big, self.small
+
+# name: (what it changes, callbacks, `train` options): every recipe of `train` (`RECIPES`), then the default with a fastai callback
+CONFIGS = {**{n: (what, [], {}) for n, (what, _) in RECIPES.items()},
+           'mixup': ("fastai's MixUp(0.4)", [mixup], {}),
+           'cutmix': ("fastai's CutMix(1.0)", [cutmix], {}),
+           'progressive': ("progressive resizing: the head and the first 4 of 8 full epochs at 64 px, the last 4 at 96 px", [Progressive], dict(size=96))}
 
 def folder(name:str, draw:int=1)->str:
     "The run folder of a configuration's `draw` (training seed `draw`-1): its name, then `name-draw2` ..."
@@ -35,12 +48,11 @@ def folder(name:str, draw:int=1)->str:
 def run_one(name, data, runs, max_cells, draw):
     "Train (or resume) and evaluate one draw of one configuration, in its run folder"
     from malaria_fastai.evaluate import evaluate
-    run = train_or_resume(Path(runs)/folder(name, draw), CONFIGS[name][1], data=data, recipe=name if name in RECIPES else None, test_pct=0.1, seed=0, train_seed=draw-1, max_cells=max_cells)
+    run = train_or_resume(Path(runs)/folder(name, draw), CONFIGS[name][1], **CONFIGS[name][2], data=data, recipe=name if name in RECIPES else None, test_pct=0.1, seed=0, train_seed=draw-1, max_cells=max_cells)
     if not (run/'evaluation.json').exists(): evaluate(run, tta=True, progress=False)
 
 def row(key, runs)->str:
     "A configuration's table row from its run folder `key` (a `folder`)"
-    from malaria_fastai.run import Run
     name, _, draw = key.partition('-draw'); run = Run(Path(runs)/key); ev = json.loads((run/'evaluation.json').read_text())['metrics']
     m = {r['metric']: r for r in ev['default (threshold 0.5)']}; tta = {r['metric']: r for r in ev['TTA, default (threshold 0.5)']}
     ci = lambda r, f: f"{f(r['value'])} ({f(r['low'])}-{f(r['high'])})"
