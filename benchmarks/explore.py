@@ -19,13 +19,11 @@ from train import per_epoch
 from malaria_fastai.train import RECIPES
 from malaria_fastai.evaluate import label_review
 from malaria_fastai.run import Run
-from fastai.vision.all import Callback
+from fastai.vision.all import Callback, CutMix, MixUp
 
-def mixup():
-    from fastai.vision.all import MixUp; return MixUp(0.4)
+def mixup(): return MixUp(0.4)
 
-def cutmix():
-    from fastai.vision.all import CutMix; return CutMix(1.)
+def cutmix(): return CutMix(1.)
 
 class Progressive(Callback):
     "Progressive resizing: the head and the first `until` full epochs read the cells at `small` px, the later ones at the run's size"
