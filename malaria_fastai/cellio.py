@@ -14,7 +14,8 @@ except ImportError: pyspng = None
 # %% auto #0
 __all__ = ['CLASSES', 'IMAGE_EXTS', 'MAX_PIXELS', 'MIN_SIDE', 'CELL_FEATURES', 'DataError', 'patient_id', 'to_rgb8', 'pad_square',
            'size_problem', 'decode_png', 'load_cell', 'cell_array', 'cell_features', 'feature_ranges', 'not_a_cell',
-           'wilson', 'floor_count', 'slide_call', 'umask_mode', 'atomic_write', 'check_writable', 'fingerprint']
+           'wilson', 'floor_count', 'slide_call', 'umask_mode', 'partial_prefix', 'atomic_write', 'check_writable',
+           'fingerprint']
 
 # %% ../nbs/00_cellio.ipynb #73a2497e
 CLASSES = ('Parasitized', 'Uninfected')  # fastai's CategoryBlock sorts them too: index 0 is Parasitized
@@ -182,13 +183,19 @@ def umask_mode(mode:int, # the mode asked for, e.g. 0o666 for a file, 0o777 for 
     umask = os.umask(0); os.umask(umask)
     return mode & ~umask
 
+# %% ../nbs/00_cellio.ipynb #aw000001
+def partial_prefix(dest:Path|str, # the file `atomic_write` writes
+                  )->str:         # how its temporary files' names begin: hidden, then `dest`'s name
+    "The start of the temporary names `atomic_write` uses for `dest`, for a reader that must skip a file half-written"
+    return f'.{Path(dest).name}.'
+
 # %% ../nbs/00_cellio.ipynb #411a2d9f
 @contextlib.contextmanager
 def atomic_write(dest:Path|str, # the file to write
                 ):
     "Yield a temporary path beside `dest`; move it onto `dest` only if the block finishes"
     dest = Path(dest); dest.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f'.{dest.name}.', suffix='.partial' + dest.suffix, dir=dest.parent)
+    fd, tmp = tempfile.mkstemp(prefix=partial_prefix(dest), suffix='.partial' + dest.suffix, dir=dest.parent)
     os.close(fd)
     try:
         yield Path(tmp)

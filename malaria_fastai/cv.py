@@ -195,7 +195,7 @@ def _cv_folder(runs:Path|str, name:str, plan:dict)->Run:
     if cvr.finished: raise DataError(f"{p} is a finished cross-validation: choose another --name")
     if (cvr/'cv_plan.json').is_file():
         if read_json(cvr/'cv_plan.json') != json.loads(json.dumps(plan, default=str)): raise DataError(f"{p} holds a cross-validation with other options: choose another --name")
-    elif any(not f.name.startswith('.cv_plan.json.') for f in p.iterdir()): raise DataError(f"{p} exists and holds no cross-validation: choose another --name")  # only another process's plan, half-written (`atomic_write`'s temporary name)
+    elif any(not f.name.startswith(partial_prefix(cvr/'cv_plan.json')) for f in p.iterdir()): raise DataError(f"{p} exists and holds no cross-validation: choose another --name")  # only another process's plan, half-written
     else: write_json(plan, cvr/'cv_plan.json')
     return cvr
 
