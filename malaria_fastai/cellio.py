@@ -13,9 +13,9 @@ except ImportError: pyspng = None
 
 # %% auto #0
 __all__ = ['CLASSES', 'IMAGE_EXTS', 'MAX_PIXELS', 'MIN_SIDE', 'CELL_FEATURES', 'DataError', 'patient_id', 'to_rgb8', 'pad_square',
-           'size_problem', 'decode_png', 'load_cell', 'cell_array', 'cell_features', 'feature_ranges', 'not_a_cell',
-           'wilson', 'floor_count', 'slide_call', 'umask_mode', 'partial_prefix', 'atomic_write', 'check_writable',
-           'fingerprint']
+           'size_problem', 'decode_png', 'read_rgb', 'prepare_cell', 'load_cell', 'cell_array', 'cell_features',
+           'feature_ranges', 'not_a_cell', 'wilson', 'floor_count', 'slide_call', 'umask_mode', 'partial_prefix',
+           'atomic_write', 'check_writable', 'fingerprint']
 
 # %% ../nbs/00_cellio.ipynb #73a2497e
 CLASSES = ('Parasitized', 'Uninfected')  # fastai's CategoryBlock sorts them too: index 0 is Parasitized
@@ -84,16 +84,27 @@ def decode_png(f, # a binary file, at its start
     f.seek(0)
 
 # %% ../nbs/00_cellio.ipynb #ba496da9
-def load_cell(path:Path|str, # an image file, or a binary file object
-              size:int=64,   # side of the square result, in pixels
-             )->Image.Image: # `size` x `size`, 8-bit RGB
-    "Read a cell image: 8-bit RGB, padded to a centred square, resized to `size` pixels; ValueError if no cell crop could be that size"
+def read_rgb(path:Path|str, # an image file, or a binary file object
+            )->np.ndarray:  # (H, W, 3) uint8
+    "An image's pixels as 8-bit RGB, whatever its format and mode; ValueError if no cell crop could be that size"
     with open(path, 'rb') if isinstance(path, (str, os.PathLike)) else contextlib.nullcontext(path) as f:
         if (a := decode_png(f)) is None:
             with Image.open(f) as img:
                 if why := size_problem(img.size): raise ValueError(why)
                 a = np.asarray(to_rgb8(img))
+    return a
+
+def prepare_cell(a:np.ndarray, # an 8-bit RGB image, (H, W, 3)
+                 size:int=64,  # side of the square result, in pixels
+                )->Image.Image: # `size` x `size`: `a` centred on black, bilinear resize
+    "What every model sees of a cell: padded to a centred black square, then resized to `size` pixels"
     return Image.fromarray(pad_square(a)).resize((size, size), Image.BILINEAR)
+
+def load_cell(path:Path|str, # an image file, or a binary file object
+              size:int=64,   # side of the square result, in pixels
+             )->Image.Image: # `size` x `size`, 8-bit RGB
+    "Read a cell image as every model sees it: `prepare_cell` of `read_rgb`"
+    return prepare_cell(read_rgb(path), size)
 
 # %% ../nbs/00_cellio.ipynb #49dad555
 def cell_array(img:Image.Image|np.ndarray, # from `load_cell`; or its 8-bit (H, W, 3) array, or a batch of them (N, H, W, 3)

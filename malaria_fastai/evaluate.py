@@ -6,7 +6,7 @@
 from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
-import math
+import math, zipfile
 import numpy as np, pandas as pd, torch
 import torch.nn.functional as F
 import matplotlib.pyplot as plt
@@ -26,10 +26,10 @@ from .loaders import cell_dls
 # %% auto #0
 __all__ = ['PROPORTIONS', 'WHO_LEVELS', 'DECISIONS', 'HOW_TO_READ', 'patient_bootstrap', 'metrics_table',
            'threshold_for_sensitivity', 'per_patient', 'calibrate_floor', 'patient_calls', 'who_table',
-           'plot_confusion', 'plot_roc', 'plot_parasitemia', 'cam_layer', 'gradcam', 'plot_gradcam', 'cell_region',
-           'stain_mask', 'peak', 'cam_on_stain', 'label_review', 'contact_sheet', 'label_corrections', 'cells_to_score',
-           'operating_points', 'Scores', 'score_run', 'gradcam_pick', 'write_figures', 'metrics_md', 'calls_md',
-           'report_md', 'write_evaluation', 'evaluate']
+           'plot_confusion', 'plot_roc', 'plot_parasitemia', 'prepares_cells', 'cam_layer', 'gradcam', 'plot_gradcam',
+           'cell_region', 'stain_mask', 'peak', 'cam_on_stain', 'label_review', 'contact_sheet', 'label_corrections',
+           'cells_to_score', 'operating_points', 'Scores', 'score_run', 'gradcam_pick', 'write_figures', 'metrics_md',
+           'calls_md', 'report_md', 'write_evaluation', 'evaluate']
 
 # %% ../nbs/03_evaluate.ipynb #0f28948e
 PROPORTIONS = dict(accuracy=('tp+tn', 'n'), sensitivity=('tp', 'tp+fn'), specificity=('tn', 'tn+fp'), precision=('tp', 'tp+fp'), npv=('tn', 'tn+fn'))
@@ -202,6 +202,22 @@ def learner(self:Run,
         pd.concat([cells.assign(split=p) for p in ('train', 'valid')]), Path('/'), cfg.size, cfg.bs,
         max_hue=cfg.max_hue, max_saturation=cfg.max_saturation, num_workers=n_workers, stats=cfg.stats)
     return Learner(dls, self.model(), metrics=cell_metrics(), path=self.path)
+
+# %% ../nbs/03_evaluate.ipynb #ev000001
+def prepares_cells(pkl:Path|str, # an exported fastai Learner (`learn.export`)
+                  )->bool:       # False for a missing file, or one without `PadResize`
+    "Whether an exported Learner prepares cells itself (its DataBlock has `PadResize`), read without unpickling it"
+    try:
+        with zipfile.ZipFile(pkl) as z: return any(b'PadResize' in z.read(n) for n in z.namelist() if n.endswith('data.pkl'))
+    except (OSError, zipfile.BadZipFile): return False
+
+@patch
+def export_learner(self:Run,
+                   learn:Learner|None=None, # the run's learner, if built already; default `Run.learner`
+                  )->Path:                  # the run's model.pkl
+    "Write the run's `model.pkl` with fastai's `learn.export`: model, DataBlock transforms and all"
+    with atomic_write(self/'model.pkl') as tmp: (learn or self.learner(n_workers=0)).export(tmp)
+    return self/'model.pkl'
 
 # %% ../nbs/03_evaluate.ipynb #fl200002
 @patch(as_prop=True)
@@ -526,4 +542,6 @@ def evaluate(run:Path|str|Run,                 # a finished run folder
             )->dict:                           # what was written to evaluation.json, plus `out`
     "Score a run on unseen patients: metrics with 95% intervals, figures, per-patient parasitemia, label review, report.md"
     check_writable(out or Run(run).path, '--out')  # before the work, not after
-    return write_evaluation(score_run(run, data, tta, target_sensitivity, n_boot, n_workers, label_corrections, progress), out, n_review)
+    s = score_run(run, data, tta, target_sensitivity, n_boot, n_workers, label_corrections, progress)
+    if out is None and not prepares_cells(s.run/'model.pkl'): s.run.export_learner(s.learn)  # an older run's: `predict` needs it
+    return write_evaluation(s, out, n_review)

@@ -4,15 +4,18 @@
 
 # %% ../nbs/01_loaders.ipynb #4c165fac
 from __future__ import annotations
+import io
 from pathlib import Path
 import numpy as np, pandas as pd
-from fastai.vision.all import (DataBlock, ImageBlock, CategoryBlock, ColReader, ColSplitter, PILImage, Normalize,
+from numpy import ndarray
+from PIL import Image
+from fastai.vision.all import (DataBlock, ImageBlock, CategoryBlock, ColReader, ColSplitter, PILImage, Normalize, Transform,
                                aug_transforms, Hue, Saturation, imagenet_stats, PadMode, DataLoaders)
 from .data import *
 from .cellio import *
 
 # %% auto #0
-__all__ = ['cell_cache', 'CellReader', 'cell_augs', 'cell_dls']
+__all__ = ['cell_cache', 'CellImage', 'PadResize', 'CellReader', 'cell_augs', 'cell_dls']
 
 # %% ../nbs/01_loaders.ipynb #cc000001
 def cell_cache(cells:pd.DataFrame, # the cells, in the order of the array's rows
@@ -30,16 +33,29 @@ def cell_cache(cells:pd.DataFrame, # the cells, in the order of the array's rows
     return path
 
 # %% ../nbs/01_loaders.ipynb #1109dfbb
+class CellImage(PILImage):
+    "A cell image as `cellio.read_rgb` reads it (any format or mode, 8-bit RGB): where `predict` and `test_dl` start"
+    @classmethod
+    def create(cls, fn:Path|str|ndarray|bytes|Image.Image, **kwargs)->CellImage:
+        if isinstance(fn, bytes): fn = io.BytesIO(fn)
+        if isinstance(fn, Image.Image): fn = np.asarray(to_rgb8(fn))
+        return cls(Image.fromarray(fn if isinstance(fn, ndarray) else read_rgb(fn)))
+
+class PadResize(Transform):
+    "Item transform: `cellio.prepare_cell`, the cell centred on a black square and resized to `size` pixels"
+    def __init__(self, size:int=64): super().__init__(); self.size = size  # side of the square, in pixels
+    def encodes(self, x:PILImage)->PILImage: return type(x)(prepare_cell(np.asarray(x), self.size))
+
+# %% ../nbs/01_loaders.ipynb #ld000002
 class CellReader:
-    "Read the image of a split-table row: row `cache_row` of a `cell_cache` array if given one, else `load_cell` of its file"
+    "`get_x` of a split-table row: its file, or row `cache_row` of a `cell_cache` array (prepared already) if given one"
     def __init__(self, root:Path, # the folder the `file` column is relative to
-                 size:int=64,     # side of the square cell, in pixels
                  cache:Path|None=None, # `cell_cache`'s array file, for rows with a `cache_row` column
-                ): self.root, self.size, self.cache, self._arr = Path(root), size, cache, None
-    def __call__(self, row)->PILImage:
-        if self.cache is None: return PILImage.create(load_cell(self.root/row['file'], self.size))
+                ): self.root, self.cache, self._arr = Path(root), cache, None
+    def __call__(self, row)->Path|ndarray:
+        if self.cache is None or 'cache_row' not in row: return self.root/row['file']  # test cells have no cache row
         if self._arr is None: self._arr = np.load(self.cache, mmap_mode='r')  # opened once per loader process
-        return PILImage.create(np.array(self._arr[row['cache_row']]))
+        return np.array(self._arr[row['cache_row']])
     def __getstate__(self): return {**vars(self), '_arr': None}  # pickled (`learn.export`, spawned workers) without the open map
 
 # %% ../nbs/01_loaders.ipynb #2316babb
@@ -70,9 +86,9 @@ def cell_dls(cells:pd.DataFrame,   # a split table (`file`, `label`, `split`), a
     df = cells[cells.split != 'test'].reset_index(drop=True).assign(cache_row=lambda d: range(len(d)))
     for part in ('train', 'valid'):
         if not (df.split == part).any(): raise DataError(f"The split has no {part} cells")
-    reader = CellReader(root, size, cell_cache(df, root, size, cache) if cache else None)
-    dblock = DataBlock(blocks=(ImageBlock, CategoryBlock(vocab=list(CLASSES))),
-                       get_x=reader, get_y=ColReader('label'), splitter=ColSplitter('is_valid'),
+    dblock = DataBlock(blocks=(ImageBlock(CellImage), CategoryBlock(vocab=list(CLASSES))),
+                       get_x=CellReader(root, cell_cache(df, root, size, cache) if cache else None), get_y=ColReader('label'),
+                       splitter=ColSplitter('is_valid'), item_tfms=PadResize(size),
                        batch_tfms=cell_augs(max_hue=max_hue, max_saturation=max_saturation, stats=stats) if augment else [Normalize.from_stats(*stats)])
     kw = {} if num_workers is None else dict(num_workers=num_workers)
     return dblock.dataloaders(df.assign(is_valid=df.split == 'valid'), bs=bs, **kw)

@@ -313,7 +313,9 @@ def fit_run(run:Run,               # a run folder with split.csv and checkpoint.
     if not progress: learn.remove_cb(ProgressCallback)  # fastai's progress bars, if present
     if torch.cuda.is_available(): learn.to_fp16()
     else: learn.to_channelslast(use_amp=False)  # on CPU, 1.6x the training cells/s of the default memory order (BENCHMARKS.md, "Training throughput")
-    for stage in [s for s in ['head']*cfg.pretrained + ['full'] if s not in st.done]:
+    todo = [s for s in ['head']*cfg.pretrained + ['full'] if s not in st.done]
+    if not todo: _load_last(learn, run, with_opt=False)  # stopped after its last stage, before its files: the trained weights
+    for stage in todo:
         learn.freeze() if stage == 'head' else learn.unfreeze()
         start = st.epochs_done if st.stage == stage else 0
         if (run/'last.pth').exists(): _load_last(learn, run, with_opt=start > 0)
@@ -497,6 +499,7 @@ def resume(run:Path|str|Run,       # an interrupted run folder
     st = run.state; cfg = st.config
     hist = _read_history(run/'history.csv', len(st.epochs))
     if _lead(): write_table(hist, run/'history.csv')  # drop epochs logged after the last checkpoint
+    for p in run.path.glob('.*.partial*'): p.unlink()  # `atomic_write`'s temporary files, left by the interruption
     has_last = (run/'last.pth').exists()  # else it stopped in its first epoch: start again from the original weights
     set_seed(cfg.train_seed, reproducible=True)
     model, _ = create_model(cfg.arch, 'no' if has_last or not cfg.pretrained else 'yes', cfg.weights, head_width=cfg.head_width, blocks=cfg.blocks)
