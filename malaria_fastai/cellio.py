@@ -15,7 +15,7 @@ except ImportError: pyspng = None
 __all__ = ['CLASSES', 'IMAGE_EXTS', 'MAX_PIXELS', 'MIN_SIDE', 'CELL_FEATURES', 'DataError', 'patient_id', 'to_rgb8', 'pad_square',
            'size_problem', 'decode_png', 'read_rgb', 'prepare_cell', 'load_cell', 'cell_array', 'cell_features',
            'feature_ranges', 'not_a_cell', 'wilson', 'floor_count', 'slide_call', 'umask_mode', 'partial_prefix',
-           'atomic_write', 'check_writable', 'fingerprint']
+           'atomic_write', 'check_writable', 'fingerprint', 'file_digest', 'counted']
 
 # %% ../nbs/00_cellio.ipynb #73a2497e
 CLASSES = ('Parasitized', 'Uninfected')  # fastai's CategoryBlock sorts them too: index 0 is Parasitized
@@ -232,3 +232,19 @@ def check_writable(folder:Path|str, # an output folder, which need not exist yet
 def fingerprint(*parts)->str:
     "A short hash of `parts`, to recognise data and splits"
     return hashlib.sha1(json.dumps(parts, default=str).encode()).hexdigest()[:16]
+
+def file_digest(path:Path,  # any file
+                n:int=12,   # hex digits to keep
+               )->str:
+    "The first `n` hex digits of the SHA-256 of a file's bytes"
+    h = hashlib.sha256()
+    with open(path, 'rb') as f:
+        while chunk := f.read(2**20): h.update(chunk)
+    return h.hexdigest()[:n]
+
+# %% ../nbs/00_cellio.ipynb #cn000001
+def counted(n:int,    # how many
+            noun:str, # its singular, e.g. 'label'
+           )->str:    # '1 label', '2 labels'
+    "`n` and `noun`, plural unless `n` is 1"
+    return f"{n:,} {noun}{'' if n == 1 else 's'}"

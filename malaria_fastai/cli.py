@@ -4,9 +4,11 @@
 
 # %% ../nbs/07_cli.ipynb #55a07a68
 from __future__ import annotations
-import argparse, importlib, inspect, sys, types
+import argparse, importlib, inspect, sys, types, warnings
 from fastcore.script import anno_parser
-from .cellio import DataError
+from .cellio import DataError, counted
+# fastai's layers decorate functions with `torch.jit.script` when imported, which torch 2.9+ calls deprecated; nothing here calls it
+warnings.filterwarnings('ignore', message='`torch.jit.script` is deprecated', category=FutureWarning)
 
 # %% auto #0
 __all__ = ['HIDDEN', 'COMMANDS', 'RENAMED', 'cli_view', 'Command', 'command', 'main', 'floor_text', 'patient_calls_text', 'data',
@@ -140,7 +142,7 @@ def data(lib, kw):
     print('Image side (px):  ', ', '.join(f'{k} {v}' for k, v in s['image_side_px'].items()), '\n')
     print(f"Split ({kw.get('split', 'patient')}):"); print(s['splits'].to_string(), '\n')
     if len(s['skipped']): print('Skipped files (listed in skipped.csv):'); print(s['skipped'].to_string(), '\n')
-    if len(s['relabelled']): print(f"{len(s['relabelled'])} labels corrected (listed in relabelled.csv)\n")
+    if len(s['relabelled']): print(f"{counted(len(s['relabelled']), 'label')} corrected (listed in relabelled.csv)\n")
     print(f"Report: {s['out']/'summary.md'}")
 
 # %% ../nbs/07_cli.ipynb #7fe9c2c6

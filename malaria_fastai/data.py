@@ -7,6 +7,7 @@ from __future__ import annotations
 import hashlib, os, re, shutil, tempfile, zipfile
 from pathlib import Path, PurePosixPath
 from urllib.error import URLError
+from urllib.request import urlopen
 import numpy as np, pandas as pd
 from PIL import Image, UnidentifiedImageError
 from fastcore.basics import ifnone
@@ -17,10 +18,9 @@ from .run import *
 
 # %% auto #0
 __all__ = ['NLM_URL', 'NLM_PAGE', 'MAX_MEMBERS', 'MAX_BYTES', 'synth_cells', 'class_root', 'safe_extract', 'fastai_data_dir',
-           'file_digest', 'download_cells', 'find_data', 'inspect_image', 'write_bad_images', 'write_not_cells',
-           'scan_cells', 'data_summary', 'plot_image_sizes', 'check_split', 'split_cells', 'split_summary',
-           'sample_cells', 'prepare_cells', 'read_label_corrections', 'apply_label_corrections', 'plot_cells',
-           'data_report']
+           'download_cells', 'find_data', 'inspect_image', 'write_bad_images', 'write_not_cells', 'scan_cells',
+           'data_summary', 'plot_image_sizes', 'check_split', 'split_cells', 'split_summary', 'sample_cells',
+           'prepare_cells', 'read_label_corrections', 'apply_label_corrections', 'plot_cells', 'data_report']
 
 # %% ../nbs/00b_data.ipynb #e7500fb7
 NLM_URL = 'https://data.lhncbc.nlm.nih.gov/public/Malaria/cell_images.zip'
@@ -122,16 +122,6 @@ def fastai_data_dir()->Path:
     cfg = Config(home, 'config.ini', create=dict(data='data', archive='archive', storage='tmp', model='models'))
     return cfg.path('data')
 
-# %% ../nbs/00b_data.ipynb #3e87d4a0
-def file_digest(path:Path,  # any file
-                n:int=12,   # hex digits to keep
-               )->str:
-    "The first `n` hex digits of the SHA-256 of a file's bytes"
-    h = hashlib.sha256()
-    with open(path, 'rb') as f:
-        while chunk := f.read(2**20): h.update(chunk)
-    return h.hexdigest()[:n]
-
 # %% ../nbs/00b_data.ipynb #3e87d491
 def _from_zip(zip_path:Path, dest:Path|None=None)->Path:
     dest = dest or fastai_data_dir()/f'cell_images-{file_digest(zip_path)}'
@@ -153,7 +143,9 @@ def download_cells(url:str=NLM_URL, # the official `cell_images.zip`; a `file://
     from fastdownload import download_url
     archive = fastai_data_dir().parent/'archive'/'cell_images.zip'
     archive.parent.mkdir(parents=True, exist_ok=True)
-    try: download_url(url, archive, show_progress=True)
+    try:
+        urlopen(url, timeout=10).close()  # asked first: offline, the message comes alone, without a progress bar begun
+        download_url(url, archive, show_progress=True)
     except (URLError, OSError) as e:
         Path(archive).unlink(missing_ok=True)
         raise DataError(_no_data_msg(f"The download of {url} failed ({e}).")) from None
@@ -407,7 +399,7 @@ def _summary_md(summ:dict, split:str, seed:int)->str:
     "The dataset report in Markdown"
     md = [f"# Dataset report\n\nData: `{summ['root']}`\n", f"{summ['cells']:,} usable cells from {summ['patients']} patients; "
           f"{summ['skipped'].sum() if 'skipped' in summ else 0} files skipped (see skipped.csv); {summ['unnamed_files']} files with no patient in the name; "
-          f"{len(summ.get('relabelled', ()))} labels corrected (see relabelled.csv).\n",
+          f"{counted(len(summ.get('relabelled', ())), 'label')} corrected (see relabelled.csv).\n",
           "## Per class\n", summ['per_class'].to_markdown(), "\n## Cells per patient\n", summ['cells_per_patient'].to_frame('cells').to_markdown(),
           "\n## Image side (px)\n", summ['image_side_px'].to_frame('px').to_markdown(), "\n![image sizes](image_sizes.png)\n",
           f"\n## Split (`{split}`, seed {seed})\n", summ['splits'].to_markdown(), "\n## A sample of cells, as the model reads them\n\n![cells](cells.png)\n"]

@@ -274,18 +274,19 @@ def plot_gradcam(learn:Learner,     # the run's learner (`Run.learner`)
                  items:pd.DataFrame, # cells (`file` absolute, `label`) with a `caption` column
                  size:int,          # the run's cell size
                  ncols:int=4,       # images per row
+                 panel:float=1.6,   # inches a side per image (3 for panels of about 300 px)
                 ):
     "Each cell beside its Grad-CAM overlay for the predicted class"
     net = getattr(learn.model, 'members', [learn.model])[0]  # an ensemble (`MeanProb`) is explained by its first model
     xb = learn.dls.test_dl(items, with_labels=True, bs=len(items)).one_batch()[0].as_subclass(torch.Tensor).to(next(net.parameters()).device)
     with torch.no_grad(): cls = net.eval()(xb).argmax(1)
     cams, rows = gradcam(net, xb, cls), -(-len(items)//ncols)
-    fig, axs = plt.subplots(rows, ncols*2, figsize=(ncols*2*1.6, rows*1.9), squeeze=False)
+    fig, axs = plt.subplots(rows, ncols*2, figsize=(ncols*2*panel, rows*(panel + 0.3)), squeeze=False)
     for ax in axs.flat: ax.axis('off')
     for ax0, ax1, r, cam, c in zip(axs.flat[::2], axs.flat[1::2], items.itertuples(), cams, cls.tolist()):
         img = load_cell(r.file, size)
-        ax0.imshow(img); ax0.set_title(r.caption, fontsize=7)
-        ax1.imshow(img); ax1.imshow(cam, cmap='jet', alpha=.45); ax1.set_title(f'Grad-CAM: {CLASSES[c]}', fontsize=7)
+        ax0.imshow(img); ax0.set_title(r.caption, fontsize=4.4*panel)
+        ax1.imshow(img); ax1.imshow(cam, cmap='jet', alpha=.45); ax1.set_title(f'Grad-CAM: {CLASSES[c]}', fontsize=4.4*panel)
     fig.tight_layout()
     return fig
 
@@ -378,7 +379,7 @@ def cells_to_score(run:Run,              # a finished run
     if not label_corrections: return cells, described, out
     corr = read_label_corrections(label_corrections)
     cells, changed = apply_label_corrections(cells, corr.assign(file=[str(root/f) for f in corr.file]))
-    return cells, f"{described}, {len(changed)} labels corrected by `{Path(label_corrections).name}`", out
+    return cells, f"{described}, {counted(len(changed), 'label')} corrected by `{Path(label_corrections).name}`", out
 
 # %% ../nbs/03_evaluate.ipynb #5f2c1f22
 def operating_points(learn:Learner,                     # the run's learner

@@ -15,7 +15,8 @@ from .cellio import *
 
 # %% auto #0
 __all__ = ['UNREADABLE', 'MAX_MEMBER_BYTES', 'FIELDS', 'Cells', 'slide_key', 'Tally', 'slide_summary', 'OnnxModel', 'TorchModel',
-           'open_model', 'NotACell', 'read_cells', 'screen', 'predict_cells', 'append_rows', 'resume_rows', 'predict']
+           'open_model', 'NotACell', 'read_cells', 'screen', 'predict_cells', 'append_rows', 'resume_rows',
+           'screening_key', 'predict']
 
 # %% ../nbs/04_predict.ipynb #2a12ab30
 def _walk(folder:Path,  # searched recursively, a folder at a time
@@ -277,10 +278,15 @@ def append_rows(rows,                  # dicts with the `FIELDS`, e.g. from `scr
 # %% ../nbs/04_predict.ipynb #685459f1
 def _check_csv(csv:Path|str, # the output the user asked for
                inputs:list,  # the model and the paths to screen
+               overwrite:bool=False, # replace an earlier screening CSV at `csv`
               ):
-    "Refuse an output that is not a .csv file, is one of the inputs, or lies inside an input folder"
+    "Refuse an output that is not a .csv file, is an input or inside an input folder, or is a file a screening did not write"
     dest = Path(csv).resolve()
     if dest.suffix.lower() != '.csv' or dest.is_dir(): raise DataError(f"--csv {csv}: the output must be a .csv file")
+    if dest.exists():
+        with open(dest, errors='replace') as f: head = f.readline().rstrip('\r\n')
+        if head != ','.join(FIELDS): raise DataError(f"--csv {csv} exists and is no screening CSV (a run's file, or one of yours): choose another path")
+        if not overwrite: raise DataError(f"--csv {csv} exists (an earlier screening): pass --overwrite to replace it, or choose another path")
     for p in (Path(i).resolve() for i in inputs):
         if dest == p or p in dest.parents: raise DataError(f"--csv {csv} would be written over or inside an input ({p}): choose another path")
     check_writable(dest.parent, '--csv')
@@ -310,6 +316,21 @@ def resume_rows(part:Path,      # the `.partial` CSV an interrupted `predict` le
             tally.add(r)
     return n
 
+# %% ../nbs/04_predict.ipynb #pk000001
+def _stamp(src)->tuple:
+    "An input's identity for `screening_key`: its size and modification time (a zip member's: its zip's, and its name)"
+    st = os.stat(src if isinstance(src, Path) else src[0])
+    return (st.st_size, st.st_mtime_ns) if isinstance(src, Path) else (st.st_size, st.st_mtime_ns, src[1])
+
+def screening_key(model:Path|str, # the model as given to `predict`: an .onnx, .pth or .pkl file, or a run folder
+                  items:Cells,    # the inputs
+                  threshold:float, # the threshold
+                 )->str:          # a short fingerprint
+    "What a screening's rows depend on: the model's files, each input's name, size and modification time, and the threshold"
+    m = Path(model)
+    files = [m] if m.is_file() else [f for f in (m/'config.json', m/'weights.pth') if f.is_file()]
+    return fingerprint([file_digest(f) for f in files], [(n, *_stamp(s)) for n, s in items], threshold)
+
 # %% ../nbs/04_predict.ipynb #1571502a
 def predict(model:str,                  # a run folder, weights.pth (config.json beside it), .onnx, or model.pkl (with --trust-pickle)
             *paths:str,                 # image files, folders (recursive) and zips, in any mix
@@ -319,19 +340,25 @@ def predict(model:str,                  # a run folder, weights.pth (config.json
             jobs:int=1,                 # processes decoding images; 1 decodes in a background thread (enough for 2 cores)
             threads:int|None=None,      # CPU threads for the model; default all cores but one for .onnx, torch's own default otherwise
             trust_pickle:bool=False,    # allow unpickling a model.pkl (it runs code: only files you trust) when no weights.pth is beside it
+            overwrite:bool=False,       # replace an earlier screening CSV at --csv
             progress:bool=True,         # progress bar
            )->dict:                     # `cells`, `slides` (per-slide summary and call), `tally`, `resumed`, `floor` (None: no calls), `csv`
     "Screen cell images: a per-cell CSV, resumable after a crash, and a per-slide parasitemia summary (an .onnx model needs no torch)"
     if not paths: raise DataError("Give at least one PATH: image files, folders or zips")
-    _check_csv(csv, [model, *paths]); _check_options(threshold, jobs)
+    _check_csv(csv, [model, *paths], overwrite); _check_options(threshold, jobs)
     m, items, tally, part = open_model(model, threads, trust_pickle), Cells(paths), Tally(), Path(f'{csv}.partial')
     for s in items.skipped: tally.add(dict(file=s['file'], slide='', label=UNREADABLE, reason=s['problem']))
+    key, keyfile = screening_key(model, items, threshold), Path(f'{csv}.partial.key')  # beside the partial CSV: what made it
+    if part.exists() and (not keyfile.is_file() or keyfile.read_text() != key):
+        raise DataError(f"{part} was begun by another screening (another model, other inputs or another threshold): delete it, or choose another --csv")
+    if not part.exists():
+        with atomic_write(keyfile) as tmp: tmp.write_text(key)
     done = resume_rows(part, items, threshold, tally) if part.exists() else 0
     rows = screen(m, itertools.islice(items, done, None), bs, threshold, True, jobs)
     append_rows(progress_bar(rows, total=len(items) - done) if progress and len(items) > done else rows, part, tally)
     if not tally.slides:
-        part.unlink(); raise DataError(f"No readable cell images under {' '.join(map(str, paths))} ({tally.labels[UNREADABLE]} unreadable)")
-    part.replace(csv)
+        part.unlink(); keyfile.unlink(missing_ok=True); raise DataError(f"No readable cell images under {' '.join(map(str, paths))} ({tally.labels[UNREADABLE]} unreadable)")
+    part.replace(csv); keyfile.unlink(missing_ok=True)
     floor = m.floor if m.floor and m.floor['threshold'] == threshold else None  # a floor holds for the threshold it was calibrated at
     return dict(cells=sum(tally.labels[c] for c in CLASSES), slides=tally.summary(floor), tally=tally, resumed=done, floor=floor,
                 model_floor=m.floor, checked=bool(m.cell_ranges), csv=Path(csv))

@@ -450,7 +450,7 @@ def train(data:str|None=None,       # data location, as for `find_data`: a folde
     if teacher: _check_teacher(Run(teacher), cells)
     set_seed(seed if train_seed is None else train_seed, reproducible=True)  # the head's initial weights come from it too
     model, info = create_model(arch, pretrained, weights, head_width=head_width, blocks=blocks)
-    if lead: print(f"{arch}: {info['note']}" + (f"; {len(relabelled)} labels corrected by {label_corrections}" if label_corrections else ''))
+    if lead: print(f"{arch}: {info['note']}" + (f"; {counted(len(relabelled), 'label')} corrected by {label_corrections}" if label_corrections else ''))
     run = Run(_share(str(Run.new(runs, arch, size, name).path) if lead else None))  # one folder, made by rank 0
     cfg = RunConfig(**info, size=size, bs=bs, epochs_head=epochs_head if info['pretrained'] else 0, epochs_full=epochs_full,
                     lr=lr, lr_head=lr_head if info['pretrained'] else None, div=div, monitor=monitor, smoothing=smoothing, max_hue=max_hue, max_saturation=max_saturation, patience=patience,

@@ -206,3 +206,52 @@ def test_seeded_runs_repeat_their_numbers(synth_master, tmp_path, capsys):
         hist.append(pd.read_csv(next((tmp_path/f'runs{i}').iterdir())/'history.csv'))
     cols = ['train_loss', 'valid_loss', 'accuracy']
     assert (hist[0][cols].to_numpy() == hist[1][cols].to_numpy()).all(), (hist[0][cols], hist[1][cols])
+
+# --- issue #38, items 1, 2, 13 and 16b: no untrained model from a resume, no CSV of two models, no output over a file it did not write
+def test_resume_after_a_crash_while_writing_the_final_files_keeps_the_trained_weights(synth, tmp_path, capsys, monkeypatch):
+    import malaria_fastai.train as T
+    def power_cut(*a, **k): raise KeyboardInterrupt  # a kill while `finish_run` writes weights.pth, model.pkl, config.json
+    monkeypatch.setattr(T, 'finish_run', power_cut)
+    rc, out, err = cli(capsys, 'train', '--data', synth, '--runs', tmp_path/'runs', '--arch', 'resnet18', '--size', '32', '--bs', '16',
+                       '--epochs-full', '1', '--pretrained', 'no', '--test-pct', '0.25', '--no-evaluate', '--n-workers', '0')
+    assert rc == 130
+    run = next((tmp_path/'runs').iterdir())
+    trained = torch.load(run/'last.pth', weights_only=False)['model']
+    (run/'.weights.pth.x1.partial.pth').write_bytes(b'half')  # what the kill left
+    monkeypatch.undo()
+    rc, out, err = cli(capsys, 'train', '--resume', run, '--no-evaluate', '--n-workers', '0')
+    assert rc == 0 and (run/'config.json').exists() and not list(run.glob('.*partial*'))
+    weights = torch.load(run/'weights.pth', weights_only=True)
+    assert all(torch.equal(v, trained[k]) for k, v in weights.items())
+
+def test_predict_refuses_a_partial_csv_that_another_model_began(tiny, synth_master, tmp_path, capsys, monkeypatch):
+    import malaria_fastai.predict as P
+    screen = P.screen
+    def crash(*a, **k):
+        for i, r in enumerate(screen(*a, **k)):
+            if i == 8: raise KeyboardInterrupt  # a Ctrl-C after 8 rows
+            yield r
+    monkeypatch.setattr(P, 'screen', crash)
+    csv = tmp_path/'cells.csv'
+    assert cli(capsys, 'predict', tiny/'model.onnx', synth_master, '--csv', csv)[0] == 130
+    monkeypatch.undo()
+    rows = (tmp_path/'cells.csv.partial').read_text()
+    other = copy_run(tiny, tmp_path/'other'); (other/'config.json').write_text((other/'config.json').read_text() + ' ')
+    rc, out, err = cli(capsys, 'predict', other, synth_master, '--csv', csv)  # another model: refused, nothing added
+    assert rc == 2 and 'begun by another screening' in err and (tmp_path/'cells.csv.partial').read_text() == rows and not csv.exists()
+    rc, out, err = cli(capsys, 'predict', tiny/'model.onnx', synth_master, '--csv', csv)  # the model that began it finishes it
+    assert rc == 0 and csv.exists() and not (tmp_path/'cells.csv.partial').exists()
+
+def test_predict_never_replaces_a_file_it_did_not_write(tiny, synth_master, tmp_path, capsys):
+    run = copy_run(tiny, tmp_path)
+    split = (run/'split.csv').read_bytes()
+    for extra in ([], ['--overwrite']):
+        rc, out, err = cli(capsys, 'predict', tiny/'model.onnx', synth_master, '--csv', run/'split.csv', *extra)
+        assert rc == 2 and 'no screening CSV' in err and (run/'split.csv').read_bytes() == split
+    csv = tmp_path/'cells.csv'
+    assert cli(capsys, 'predict', tiny/'model.onnx', synth_master, '--csv', csv)[0] == 0
+    first = csv.read_bytes()
+    rc, out, err = cli(capsys, 'predict', tiny/'model.onnx', synth_master/'Uninfected', '--csv', csv)  # a second screening, same CSV
+    assert rc == 2 and '--overwrite' in err and csv.read_bytes() == first
+    assert cli(capsys, 'predict', tiny/'model.onnx', synth_master/'Uninfected', '--csv', csv, '--overwrite')[0] == 0
+    assert csv.read_bytes() != first

@@ -1,5 +1,6 @@
-"JupyterLab starts on localhost and answers; the tutorials run through the project's kernel (nbclient), the walkthrough on synthetic cells."
-import os, socket, subprocess, sys, time, urllib.request
+"""JupyterLab starts on localhost and answers; saving a notebook there leaves it as committed (nbdev's save hook); every notebook names
+its kernel; the tutorials run through the project's kernel (nbclient), the walkthrough on synthetic cells."""
+import json, os, shutil, socket, subprocess, sys, time, urllib.request
 from pathlib import Path
 import nbformat, pytest
 from nbclient import NotebookClient
@@ -28,9 +29,37 @@ def test_jupyterlab_answers_on_localhost(tmp_path):
     finally:
         server.terminate(); server.wait(30)
 
-@pytest.mark.parametrize('name', ['walkthrough', 'review'])
+@pytest.mark.parametrize('nb', sorted((ROOT/'nbs').rglob('*.ipynb')), ids=lambda p: p.name)
+def test_every_notebook_names_its_kernel(nb):
+    "JupyterLab opens it without asking for a kernel"
+    assert json.loads(nb.read_text())['metadata'].get('kernelspec', {}).get('name') == 'python3'
+
+def test_opening_and_saving_in_jupyterlab_leaves_the_notebook_as_committed(tmp_path):
+    "tools/lab.sh's JupyterLab: a notebook saved back with what JupyterLab adds (language_info, execution counts) is unchanged"
+    shutil.copy(ROOT/'pyproject.toml', tmp_path); shutil.copytree(ROOT/'nbs', tmp_path/'nbs')  # a copy: nothing in the repository is written
+    port, token, name = free_port(), 'malaria-test', '03_evaluate.ipynb'
+    server = subprocess.Popen(['bash', ROOT/'tools'/'lab.sh', '--no-browser', '--ip=127.0.0.1', f'--port={port}', f'--IdentityProvider.token={token}'],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                              env={**os.environ, 'JUPYTER_RUNTIME_DIR': str(tmp_path/'runtime'), 'NOTEBOOK_DIR': str(tmp_path/'nbs')})
+    url = f'http://127.0.0.1:{port}/api/contents/{name}?token={token}'
+    try:
+        model = None
+        for _ in range(120):
+            try: model = json.loads(get(url)); break
+            except OSError: time.sleep(0.5)
+        assert model, 'JupyterLab did not answer'
+        nb = model['content']
+        nb['metadata']['language_info'] = {'name': 'python', 'version': '3.11.7'}
+        for i, c in enumerate(c for c in nb['cells'] if c['cell_type'] == 'code'): c['execution_count'] = i + 1
+        req = urllib.request.Request(url, method='PUT', data=json.dumps(dict(type='notebook', content=nb)).encode())
+        urllib.request.urlopen(req, timeout=30).read()
+        assert (tmp_path/'nbs'/name).read_text() == (ROOT/'nbs'/name).read_text()
+    finally:
+        server.terminate(); server.wait(30)
+
+@pytest.mark.parametrize('name', ['walkthrough', 'review', 'resnet'])
 def test_tutorial_runs_through_the_kernel(name, monkeypatch, tmp_path):
-    for k in ('WALKTHROUGH_DATA', 'REVIEW_RUN'): monkeypatch.delenv(k, raising=False)  # the small synthetic run
+    for k in ('WALKTHROUGH_DATA', 'REVIEW_RUN', 'RESNET_DATA', 'RESNET_WEIGHTS'): monkeypatch.delenv(k, raising=False)  # the small synthetic run
     monkeypatch.setenv('MPLBACKEND', 'module://matplotlib_inline.backend_inline')
     nb = nbformat.read(TUTORIALS/f'{name}.ipynb', as_version=4)
     where = tmp_path/'nbs'/'tutorials'; where.mkdir(parents=True)  # no ../../runs beside it: the review trains its stand-in, whatever runs/ holds

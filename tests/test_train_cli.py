@@ -76,3 +76,13 @@ def test_cut_down_student_resumes_and_two_runs_export_as_one_model(synth, tmp_pa
     assert main(['export-onnx', str(ens)]) == 0
     parity = json.loads((ens/'onnx_parity.json').read_text())
     assert parity['onnx_fp32']['agreement_with_pytorch'] == 1
+
+def test_first_screen_is_the_message_alone(tmp_path):
+    "`--help` prints no warning, and the no-data error is its message alone: no deprecation notice, no progress-bar character"
+    env = {k: v for k, v in os.environ.items() if k != 'MALARIA_DATA'} | dict(HOME=str(tmp_path), MALARIA_DATA_URL='http://127.0.0.1:9/cell_images.zip')
+    run = lambda *a: subprocess.run([sys.executable, '-m', 'malaria_fastai.cli', *a], capture_output=True, text=True, env=env, cwd=tmp_path, timeout=300)
+    r = run('train', '--help')
+    assert r.returncode == 0 and r.stderr == '' and r.stdout.startswith('usage: malaria-fastai train')
+    r = run('train', '--runs', str(tmp_path/'runs'))
+    assert r.returncode == 2 and r.stderr.startswith('malaria-fastai train: No malaria cell images found'), r.stderr
+    assert 'Warning' not in r.stderr and '\u2588' not in r.stderr
