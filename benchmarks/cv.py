@@ -4,7 +4,7 @@ training time per fold, patient-level sensitivity and specificity of the screeni
 what the fold ensemble gains over its members. The ensemble's size and speed: `python benchmarks/infer.py CV_DIR`.
 Usage: python benchmarks/cv.py CV_DIR [NOTE]
 """
-import json, sys
+import argparse, json
 from pathlib import Path
 from record import record
 
@@ -66,4 +66,7 @@ The ensemble's accuracy against the mean single model: **{res['ensemble_gain_acc
 """
     record(f"Cross-validation: {o['arch']}, {o['size']} px, {o['epochs_head']}+{o['epochs_full']} epochs, {res['folds']} folds{sample}", body)
 
-if __name__ == '__main__': main(*sys.argv[1:3])
+if __name__ == '__main__':
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument('cv_dir', help='a finished cross-validation folder'); p.add_argument('note', nargs='?', help='a sentence for the section')
+    a = p.parse_args(); main(a.cv_dir, a.note or '')

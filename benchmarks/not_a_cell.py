@@ -3,7 +3,7 @@ through `cell_features` and `not_a_cell`: the false-rejection rate (the issue as
 not-cell images (`write_not_cells`), each of which must be refused.
 Usage: python benchmarks/not_a_cell.py RUN DATA
 """
-import sys, tempfile, time
+import argparse, tempfile, time
 from collections import Counter
 from pathlib import Path
 from fastcore.parallel import parallel
@@ -41,4 +41,7 @@ def main(run, data):
 {rows}
 """)
 
-if __name__ == '__main__': main(*sys.argv[1:3])
+if __name__ == '__main__':
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument('run', help='a finished run folder'); p.add_argument('data', help='a folder of cells to check')
+    a = p.parse_args(); main(a.run, a.data)

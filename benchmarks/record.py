@@ -58,4 +58,5 @@ def record(name:str, body:str):
     print(portable(section))
 
 if __name__ == '__main__':
+    import argparse; argparse.ArgumentParser(description=__doc__.splitlines()[0]).parse_args()
     BENCHMARKS.write_text(portable(BENCHMARKS.read_text()))

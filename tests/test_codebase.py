@@ -18,3 +18,25 @@ def test_benchmarks_show_no_machine_path():
     text = (root/'BENCHMARKS.md').read_text()
     assert portable(text) == text, 'BENCHMARKS.md holds a machine path: python benchmarks/record.py'
     assert portable(f'{root.parent}/shared/x /tmp/y') == '../shared/x $TMPDIR/y'
+
+def test_every_benchmark_script_answers_help():
+    "Each script in benchmarks/ imports and parses its arguments (`--help`): none breaks unseen between the runs that use it"
+    scripts = sorted((Path(__file__).parent.parent/'benchmarks').glob('*.py'))
+    code = ("import runpy, sys\nsys.path.insert(0, sys.argv[1])\nbad = []\nfor s in sys.argv[2:]:\n"
+            "    sys.argv = [s, '--help']\n    try: runpy.run_path(s, run_name='__main__')\n"
+            "    except SystemExit as e:\n        if e.code not in (0, None): bad.append(s)\n"
+            "    except Exception as e: bad.append(f'{s}: {e!r}')\n    else: bad.append(f'{s}: ran without --help stopping it')\n"
+            "print('BAD', bad)")
+    r = subprocess.run([sys.executable, '-c', code, str(scripts[0].parent), *map(str, scripts)], capture_output=True, text=True, timeout=600)
+    assert r.returncode == 0 and 'BAD []' in r.stdout, r.stdout[-3000:] + r.stderr[-3000:]
+    assert {s.name for s in scripts} <= set((scripts[0].parent/'README.md').read_text().split('`')), 'a script missing from benchmarks/README.md'
+
+def test_the_example_run_is_of_the_default_recipe():
+    "docs/example_run, which the README shows, was trained with today's `train` defaults (refresh it with tools/share_report.py when they change)"
+    import inspect, json
+    from malaria_fastai.train import train, RECIPES
+    defaults = {k: p.default for k, p in inspect.signature(train).parameters.items()}
+    keys = {k for _, opts in RECIPES.values() for k in opts} | {'arch', 'bs', 'epochs_head', 'lr_head', 'div', 'split', 'valid_pct', 'test_pct', 'seed'}
+    cfg = json.loads((Path(__file__).parent.parent/'docs'/'example_run'/'config.json').read_text())
+    differ = {k: (cfg.get(k), defaults[k]) for k in sorted(keys) if cfg.get(k, defaults[k]) != defaults[k]}
+    assert not differ, f"docs/example_run differs from the default recipe (its value, the default): {differ}"
