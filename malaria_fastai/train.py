@@ -7,7 +7,7 @@ from __future__ import annotations
 import contextlib, inspect, json, math, os, pickle, time, typing, unittest.mock
 from pathlib import Path
 from urllib.error import URLError
-from urllib.request import urlopen
+from urllib.request import Request, urlopen
 import numpy as np, pandas as pd, torch, timm
 import torchvision.models as tvm
 from torch import nn, Tensor
@@ -44,7 +44,10 @@ def lite0_imagenet_weights()->dict:
 # %% ../nbs/02_train.ipynb #f27701d9
 def _resnet_weights(arch:str, weights:str|None)->dict:
     if weights: return torch.load(weights, map_location='cpu', weights_only=True)
-    return tvm.get_model_weights(arch).IMAGENET1K_V1.get_state_dict(progress=True)  # torch hub cache first, else download
+    w = tvm.get_model_weights(arch).IMAGENET1K_V1
+    if not (Path(torch.hub.get_dir())/'checkpoints'/Path(w.url).name).is_file():  # not in torch hub's cache: asked first, so that offline
+        urlopen(Request(w.url, method='HEAD'), timeout=5).close()            # the error comes alone, before torch prints a download line
+    return w.get_state_dict(progress=True)
 
 # %% ../nbs/02_train.ipynb #f27701db
 def _timm_weights(name:str)->dict:

@@ -1,0 +1,74 @@
+"""Field photographs: how well `malaria_fastai.fields` finds the red cells of the shared IML photographs against the annotators'
+boxes (IoU >= 0.5), how many of the infected cells it finds and how many of those a model calls parasitized, the apparent
+parasitemia per photograph against the annotated share, and the seconds per photograph (segmentation, crops, model) on this
+machine. Annotated types: `red blood cell`; infected: ring, trophozoite, schizont, gametocyte; `difficult` left out.
+
+Usage: python benchmarks/fields.py MODEL [--fields ../shared/fields/iml] [--threshold 0.5]
+"""
+import argparse, json, time
+from pathlib import Path
+import numpy as np, pandas as pd
+from malaria_fastai.fields import read_photo, find_cells, screen_field
+from malaria_fastai.predict import open_model
+from record import record
+
+INFECTED = {'ring', 'trophozoite', 'schizont', 'gametocyte'}
+
+def iou(a, b)->float:
+    "Intersection over union of two (x, y, w, h) boxes"
+    iw = max(0, min(a[0] + a[2], b[0] + b[2]) - max(a[0], b[0])); ih = max(0, min(a[1] + a[3], b[1] + b[3]) - max(a[1], b[1]))
+    return iw*ih/(a[2]*a[3] + b[2]*b[3] - iw*ih)
+
+def photo_row(path:Path, objects:list, model, threshold:float)->dict:
+    "One photograph: its annotated boxes matched against the cells found, and the model's calls"
+    t = time.perf_counter(); a = read_photo(path); t_read = time.perf_counter() - t
+    t = time.perf_counter(); find_cells(a); t_seg = time.perf_counter() - t  # segmentation alone, timed apart
+    t = time.perf_counter(); regions, _ = screen_field(a, model, threshold); t_all = t_read + time.perf_counter() - t  # reading included
+    kept = [x for x in regions if not x['why']]
+    row = dict(photo=path.name, seconds=t_all, seconds_segmentation=t_seg, found=len(kept), regions=len(regions), rbc=0, rbc_found=0,
+               infected=0, infected_found=0, infected_called=0, matched=0)
+    used = set()
+    for o in objects:
+        if o['type'] == 'difficult': continue
+        box = tuple(int(o['bbox'][k]) for k in 'xywh')
+        best = max(range(len(kept)), key=lambda i: iou(box, kept[i]['box']), default=None)
+        hit = best is not None and iou(box, kept[best]['box']) >= 0.5
+        if hit: used.add(best)
+        if o['type'] in INFECTED:
+            row['infected'] += 1; row['infected_found'] += hit
+            row['infected_called'] += hit and kept[best]['prob_parasitized'] >= threshold
+        else: row['rbc'] += 1; row['rbc_found'] += hit
+    row['matched'] = len(used)
+    row['called'] = sum(x['prob_parasitized'] >= threshold for x in kept)
+    return row
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument('model', help='a model for `predict` (an .onnx file needs no torch)')
+    ap.add_argument('--fields', default='../shared/fields/iml'); ap.add_argument('--threshold', type=float, default=0.5)
+    a = ap.parse_args()
+    ann = {e['image_name']: e['objects'] for e in json.loads((Path(a.fields)/'annotations.json').read_text())}
+    model = open_model(a.model, threads=1)
+    rows = pd.DataFrame([photo_row(Path(a.fields)/'images'/n, ann[n], model, a.threshold) for n in sorted(ann)])
+    s = rows.sum(numeric_only=True)
+    unboxed = s.found - s.matched
+    share = lambda k, n: f"{s[k]/s[n]:.1%} ({int(s[k]):,} of {int(s[n]):,})"
+    rows['apparent'] = rows.called/rows.found.clip(lower=1); rows['annotated'] = rows.infected/(rows.infected + rows.rbc)
+    body = f"""The {len(rows)} photographs of `{Path(a.fields).name}` (1280x960 JPEG, Giemsa, *P. vivax*), model `{Path(a.model).name}`,
+threshold {a.threshold}; one process, the model on one thread.
+
+| measure | value | target |
+|---|---:|---:|
+| annotated red cells found (IoU >= 0.5) | {share('rbc_found', 'rbc')} | >= 95% |
+| annotated infected cells found | {share('infected_found', 'infected')} | >= 95% |
+| found infected cells called parasitized | {share('infected_called', 'infected_found')} | (reported) |
+| cells found per photograph, median (annotated boxes) | {rows.found.median():.0f} ({(rows.rbc + rows.infected).median():.0f}) | |
+| found cells matching no box (annotators skipped some) | {int(unboxed):,} of {int(s.found):,} | |
+| apparent parasitemia per photograph against the annotated share: mean absolute difference | {100*(rows.apparent - rows.annotated).abs().mean():.2f} points | |
+| slide (all photographs): apparent against annotated | {s.called/s.found:.2%} against {s.infected/(s.infected + s.rbc):.2%} | |
+| seconds per photograph, median: segmentation alone; all (reading the JPEG, segmentation, crops, model, overlay) | {rows.seconds_segmentation.median():.2f} s, {rows.seconds.median():.2f} s | |
+| photographs per minute, one process | {60/rows.seconds.median():.0f} | >= 60 |
+"""
+    record('Field photographs: finding and screening the cells of the shared IML photographs', body)
+
+if __name__ == '__main__': main()
