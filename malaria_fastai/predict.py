@@ -317,19 +317,19 @@ def resume_rows(part:Path,      # the `.partial` CSV an interrupted `predict` le
     return n
 
 # %% ../nbs/04_predict.ipynb #pk000001
-def _stamp(src)->tuple:
-    "An input's identity for `screening_key`: its size and modification time (a zip member's: its zip's, and its name)"
-    st = os.stat(src if isinstance(src, Path) else src[0])
-    return (st.st_size, st.st_mtime_ns) if isinstance(src, Path) else (st.st_size, st.st_mtime_ns, src[1])
+def _stamps(paths:list)->list:
+    "(name, size, modification time) of each image under `paths`; a zip's own, not its members' (a changed member changes the zip)"
+    files = [f for p in map(Path, paths) for f in (_walk(p, []) if p.is_dir() else [p])]
+    return [(str(f), (st := os.stat(f)).st_size, st.st_mtime_ns) for f in files]
 
 def screening_key(model:Path|str, # the model as given to `predict`: an .onnx, .pth or .pkl file, or a run folder
-                  items:Cells,    # the inputs
+                  paths:list,     # the inputs: image files, folders and zips
                   threshold:float, # the threshold
                  )->str:          # a short fingerprint
     "What a screening's rows depend on: the model's files, each input's name, size and modification time, and the threshold"
     m = Path(model)
     files = [m] if m.is_file() else [f for f in (m/'config.json', m/'weights.pth') if f.is_file()]
-    return fingerprint([file_digest(f) for f in files], [(n, *_stamp(s)) for n, s in items], threshold)
+    return fingerprint([file_digest(f) for f in files], _stamps(paths), threshold)
 
 # %% ../nbs/04_predict.ipynb #1571502a
 def predict(model:str,                  # a run folder, weights.pth (config.json beside it), .onnx, or model.pkl (with --trust-pickle)
@@ -348,7 +348,7 @@ def predict(model:str,                  # a run folder, weights.pth (config.json
     _check_csv(csv, [model, *paths], overwrite); _check_options(threshold, jobs)
     m, items, tally, part = open_model(model, threads, trust_pickle), Cells(paths), Tally(), Path(f'{csv}.partial')
     for s in items.skipped: tally.add(dict(file=s['file'], slide='', label=UNREADABLE, reason=s['problem']))
-    key, keyfile = screening_key(model, items, threshold), Path(f'{csv}.partial.key')  # beside the partial CSV: what made it
+    key, keyfile = screening_key(model, paths, threshold), Path(f'{csv}.partial.key')  # beside the partial CSV: what made it
     if part.exists() and (not keyfile.is_file() or keyfile.read_text() != key):
         raise DataError(f"{part} was begun by another screening (another model, other inputs or another threshold): delete it, or choose another --csv")
     if not part.exists():

@@ -213,13 +213,13 @@ def test_resume_after_a_crash_while_writing_the_final_files_keeps_the_trained_we
     def power_cut(*a, **k): raise KeyboardInterrupt  # a kill while `finish_run` writes weights.pth, model.pkl, config.json
     monkeypatch.setattr(T, 'finish_run', power_cut)
     rc, out, err = cli(capsys, 'train', '--data', synth, '--runs', tmp_path/'runs', '--arch', 'resnet18', '--size', '32', '--bs', '16',
-                       '--epochs-full', '1', '--pretrained', 'no', '--test-pct', '0.25', '--no-evaluate', '--n-workers', '0')
+                       '--epochs-full', '1', '--pretrained', 'no', '--test-pct', '0.25', '--no-evaluate')
     assert rc == 130
     run = next((tmp_path/'runs').iterdir())
     trained = torch.load(run/'last.pth', weights_only=False)['model']
     (run/'.weights.pth.x1.partial.pth').write_bytes(b'half')  # what the kill left
     monkeypatch.undo()
-    rc, out, err = cli(capsys, 'train', '--resume', run, '--no-evaluate', '--n-workers', '0')
+    rc, out, err = cli(capsys, 'train', '--resume', run, '--no-evaluate')
     assert rc == 0 and (run/'config.json').exists() and not list(run.glob('.*partial*'))
     weights = torch.load(run/'weights.pth', weights_only=True)
     assert all(torch.equal(v, trained[k]) for k, v in weights.items())
