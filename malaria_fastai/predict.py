@@ -4,7 +4,9 @@
 
 # %% ../nbs/04_predict.ipynb #99ecb8b6
 from __future__ import annotations
-import csv, io, itertools, json, multiprocessing, os, zipfile
+import contextlib, csv, io, itertools, json, multiprocessing, os, zipfile
+try: import fcntl  # POSIX file locks; elsewhere a screening's output is not locked
+except ImportError: fcntl = None
 from collections import Counter, deque
 from concurrent.futures import ThreadPoolExecutor, ProcessPoolExecutor
 from pathlib import Path
@@ -16,7 +18,7 @@ from .cellio import *
 # %% auto #0
 __all__ = ['UNREADABLE', 'MAX_MEMBER_BYTES', 'FIELDS', 'Cells', 'slide_key', 'Tally', 'slide_summary', 'OnnxModel', 'TorchModel',
            'open_model', 'NotACell', 'read_cells', 'screen', 'predict_cells', 'append_rows', 'resume_rows',
-           'screening_key', 'predict']
+           'screening_key', 'output_lock', 'predict']
 
 # %% ../nbs/04_predict.ipynb #2a12ab30
 def _walk(folder:Path,  # searched recursively, a folder at a time
@@ -331,6 +333,18 @@ def screening_key(model:Path|str, # the model as given to `predict`: an .onnx, .
     files = [m] if m.is_file() else [f for f in (m/'config.json', m/'weights.pth') if f.is_file()]
     return fingerprint([file_digest(f) for f in files], _stamps(paths), threshold)
 
+# %% ../nbs/04_predict.ipynb #lk000001
+@contextlib.contextmanager
+def output_lock(csv:Path|str): # the CSV a screening writes
+    "Hold `CSV.lock` while a screening writes `csv`; a DataError if another screening holds it now (a kill releases it)"
+    lock = Path(f'{csv}.lock'); lock.parent.mkdir(parents=True, exist_ok=True)
+    with open(lock, 'a') as f:
+        try:
+            if fcntl: fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError: raise DataError(f"--csv {csv} is being written by another screening now: wait for it, or choose another --csv") from None
+        try: yield
+        finally: lock.unlink(missing_ok=True)
+
 # %% ../nbs/04_predict.ipynb #1571502a
 def predict(model:str,                  # a run folder, weights.pth (config.json beside it), .onnx, or model.pkl (with --trust-pickle)
             *paths:str,                 # image files, folders (recursive) and zips, in any mix
@@ -348,17 +362,18 @@ def predict(model:str,                  # a run folder, weights.pth (config.json
     _check_csv(csv, [model, *paths], overwrite); _check_options(threshold, jobs)
     m, items, tally, part = open_model(model, threads, trust_pickle), Cells(paths), Tally(), Path(f'{csv}.partial')
     for s in items.skipped: tally.add(dict(file=s['file'], slide='', label=UNREADABLE, reason=s['problem']))
-    key, keyfile = screening_key(model, paths, threshold), Path(f'{csv}.partial.key')  # beside the partial CSV: what made it
-    if part.exists() and (not keyfile.is_file() or keyfile.read_text() != key):
-        raise DataError(f"{part} was begun by another screening (another model, other inputs or another threshold): delete it, or choose another --csv")
-    if not part.exists():
-        with atomic_write(keyfile) as tmp: tmp.write_text(key)
-    done = resume_rows(part, items, threshold, tally) if part.exists() else 0
-    rows = screen(m, itertools.islice(items, done, None), bs, threshold, True, jobs)
-    append_rows(progress_bar(rows, total=len(items) - done) if progress and len(items) > done else rows, part, tally)
-    if not tally.slides:
-        part.unlink(); keyfile.unlink(missing_ok=True); raise DataError(f"No readable cell images under {' '.join(map(str, paths))} ({tally.labels[UNREADABLE]} unreadable)")
-    part.replace(csv); keyfile.unlink(missing_ok=True)
+    with output_lock(csv):  # one screening at a time writes this CSV
+        key, keyfile = screening_key(model, paths, threshold), Path(f'{csv}.partial.key')  # beside the partial CSV: what made it
+        if part.exists() and (not keyfile.is_file() or keyfile.read_text() != key):
+            raise DataError(f"{part} was begun by another screening (another model, other inputs or another threshold): delete it, or choose another --csv")
+        if not part.exists():
+            with atomic_write(keyfile) as tmp: tmp.write_text(key)
+        done = resume_rows(part, items, threshold, tally) if part.exists() else 0
+        rows = screen(m, itertools.islice(items, done, None), bs, threshold, True, jobs)
+        append_rows(progress_bar(rows, total=len(items) - done) if progress and len(items) > done else rows, part, tally)
+        if not tally.slides:
+            part.unlink(); keyfile.unlink(missing_ok=True); raise DataError(f"No readable cell images under {' '.join(map(str, paths))} ({tally.labels[UNREADABLE]} unreadable)")
+        part.replace(csv); keyfile.unlink(missing_ok=True)
     floor = m.floor if m.floor and m.floor['threshold'] == threshold else None  # a floor holds for the threshold it was calibrated at
     return dict(cells=sum(tally.labels[c] for c in CLASSES), slides=tally.summary(floor), tally=tally, resumed=done, floor=floor,
                 model_floor=m.floor, checked=bool(m.cell_ranges), csv=Path(csv))

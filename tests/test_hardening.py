@@ -255,3 +255,12 @@ def test_predict_never_replaces_a_file_it_did_not_write(tiny, synth_master, tmp_
     assert rc == 2 and '--overwrite' in err and csv.read_bytes() == first
     assert cli(capsys, 'predict', tiny/'model.onnx', synth_master/'Uninfected', '--csv', csv, '--overwrite')[0] == 0
     assert csv.read_bytes() != first
+
+def test_two_screenings_of_one_csv_at_once_the_second_is_refused(tiny, synth_master, tmp_path, capsys):
+    "issue #38, item 3: the second `predict` onto a CSV that one is writing now is refused, not interleaved"
+    from malaria_fastai.predict import output_lock
+    csv = tmp_path/'cells.csv'
+    with output_lock(csv):  # the first screening, still writing
+        rc, out, err = cli(capsys, 'predict', tiny/'model.onnx', synth_master, '--csv', csv)
+    assert rc == 2 and 'being written by another screening' in err and not csv.exists()
+    assert cli(capsys, 'predict', tiny/'model.onnx', synth_master, '--csv', csv)[0] == 0
