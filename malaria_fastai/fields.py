@@ -22,7 +22,7 @@ def read_photo(path:Path|str, # an image file, or a binary file object
               )->np.ndarray:  # (H, W, 3) uint8, upright
     "A photograph's pixels as 8-bit RGB with its EXIF rotation applied; ValueError if it is too large or unreadable"
     with Image.open(path) as img:
-        if img.width*img.height > MAX_PHOTO_PIXELS: raise ValueError(f'too large: {img.width}x{img.height} px (over {MAX_PHOTO_PIXELS/1e6:.0f} MP)')
+        if why := size_problem(img.size, MAX_PHOTO_PIXELS): raise ValueError(why)  # cellio's check, at a photograph's limit
         return np.asarray(to_rgb8(ImageOps.exif_transpose(img)))
 
 def is_field(a:np.ndarray, # 8-bit RGB
