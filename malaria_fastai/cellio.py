@@ -7,15 +7,16 @@ from __future__ import annotations
 import contextlib, hashlib, json, math, os, re, struct, tempfile
 from pathlib import Path
 import numpy as np
-from PIL import Image
+from PIL import Image, ImageOps
 try: import pyspng  # libspng, the `fast` extra: decodes a PNG cell in about 60% of Pillow's time
 except ImportError: pyspng = None
 
 # %% auto #0
-__all__ = ['CLASSES', 'IMAGE_EXTS', 'MAX_PIXELS', 'MIN_SIDE', 'CELL_FEATURES', 'DataError', 'patient_id', 'to_rgb8', 'pad_square',
-           'size_problem', 'decode_png', 'read_rgb', 'prepare_cell', 'load_cell', 'cell_array', 'cell_features',
-           'feature_ranges', 'not_a_cell', 'wilson', 'floor_count', 'slide_call', 'umask_mode', 'partial_prefix',
-           'atomic_write', 'check_writable', 'fingerprint', 'file_digest', 'counted']
+__all__ = ['CLASSES', 'IMAGE_EXTS', 'MAX_PIXELS', 'MIN_SIDE', 'MAX_PHOTO_PIXELS', 'CELL_FEATURES', 'DataError', 'patient_id',
+           'to_rgb8', 'pad_square', 'size_problem', 'decode_png', 'read_rgb', 'prepare_cell', 'load_cell', 'is_field',
+           'no_colour', 'cell_array', 'cell_features', 'feature_ranges', 'not_a_cell', 'wilson', 'floor_count',
+           'slide_call', 'umask_mode', 'partial_prefix', 'atomic_write', 'check_writable', 'fingerprint', 'file_digest',
+           'counted']
 
 # %% ../nbs/00_cellio.ipynb #73a2497e
 CLASSES = ('Parasitized', 'Uninfected')  # fastai's CategoryBlock sorts them too: index 0 is Parasitized
@@ -71,12 +72,13 @@ def size_problem(size:tuple,               # an image's (width, height)
 _PNG_RGB8 = b'\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR'  # the PNG signature, then the first chunk's length and type: IHDR
 
 def decode_png(f, # a binary file, at its start
+               max_pixels:int=MAX_PIXELS, # refuse a larger image from its header
               )->np.ndarray|None: # 8-bit (H, W, 3); None, with `f` back at its start, for Pillow to decode
     "An 8-bit RGB PNG's pixels by libspng when the `fast` extra is installed; None for any other image"
     head = f.read(33) if pyspng else b''
     if head[:16] == _PNG_RGB8 and head[24:26] == b'\x08\x02':  # bit depth 8, colour type 2 (RGB)
         w, h = struct.unpack_from('>II', head, 16)
-        if why := size_problem((w, h)): raise ValueError(why)
+        if why := size_problem((w, h), max_pixels): raise ValueError(why)
         data = head + f.read(limit := 8*w*h + 2**16)
         if len(data) < limit + 33:  # a longer file (more bytes than its raw 16-bit pixels) is left to Pillow, which reads only what it needs
             try: return pyspng.load(data, 'RGB')
@@ -84,14 +86,15 @@ def decode_png(f, # a binary file, at its start
     f.seek(0)
 
 # %% ../nbs/00_cellio.ipynb #ba496da9
-def read_rgb(path:Path|str, # an image file, or a binary file object
-            )->np.ndarray:  # (H, W, 3) uint8
-    "An image's pixels as 8-bit RGB, whatever its format and mode; ValueError if no cell crop could be that size"
+def read_rgb(path:Path|str,          # an image file, or a binary file object
+             max_pixels:int=MAX_PIXELS, # refuse a larger image from its header (`MAX_PHOTO_PIXELS` for photographs)
+            )->np.ndarray:           # (H, W, 3) uint8, upright
+    "An image's pixels as 8-bit RGB, upright (its EXIF rotation applied), whatever its format and mode; ValueError if too large"
     with open(path, 'rb') if isinstance(path, (str, os.PathLike)) else contextlib.nullcontext(path) as f:
-        if (a := decode_png(f)) is None:
+        if (a := decode_png(f, max_pixels)) is None:
             with Image.open(f) as img:
-                if why := size_problem(img.size): raise ValueError(why)
-                a = np.asarray(to_rgb8(img))
+                if why := size_problem(img.size, max_pixels): raise ValueError(why)
+                a = np.asarray(to_rgb8(ImageOps.exif_transpose(img) if img.getexif().get(0x0112, 1) != 1 else img))
     return a
 
 def prepare_cell(a:np.ndarray, # an 8-bit RGB image, (H, W, 3)
@@ -105,6 +108,21 @@ def load_cell(path:Path|str, # an image file, or a binary file object
              )->Image.Image: # `size` x `size`, 8-bit RGB
     "Read a cell image as every model sees it: `prepare_cell` of `read_rgb`"
     return prepare_cell(read_rgb(path), size)
+
+# %% ../nbs/00_cellio.ipynb #ph000002
+MAX_PHOTO_PIXELS = 50_000_000  # a field photograph larger than this is refused from its header
+
+def is_field(a:np.ndarray, # 8-bit RGB, from `read_rgb`
+            )->bool:
+    "Whether `a` is a field photograph rather than a cell crop: at least 256 px a side, under 1% of it black"
+    return min(a.shape[:2]) >= 256 and float((a.max(2) < 30).mean()) < 0.01
+
+def no_colour(a:np.ndarray, # 8-bit RGB
+              tol:int=3,    # the largest difference between channels that is still grey (JPEG noise)
+             )->bool:
+    "Whether `a` is a grayscale image: its three channels equal, within `tol`"
+    x = a.astype(np.int16)
+    return int(np.abs(x[..., 0] - x[..., 1]).max()) <= tol and int(np.abs(x[..., 1] - x[..., 2]).max()) <= tol
 
 # %% ../nbs/00_cellio.ipynb #49dad555
 def cell_array(img:Image.Image|np.ndarray, # from `load_cell`; or its 8-bit (H, W, 3) array, or a batch of them (N, H, W, 3)

@@ -18,9 +18,10 @@ from .run import *
 
 # %% auto #0
 __all__ = ['NLM_URL', 'NLM_PAGE', 'MAX_MEMBERS', 'MAX_BYTES', 'synth_cells', 'class_root', 'safe_extract', 'fastai_data_dir',
-           'download_cells', 'find_data', 'inspect_image', 'write_bad_images', 'write_not_cells', 'scan_cells',
-           'data_summary', 'plot_image_sizes', 'check_split', 'split_cells', 'split_summary', 'sample_cells',
-           'prepare_cells', 'read_label_corrections', 'apply_label_corrections', 'plot_cells', 'data_report']
+           'download_cells', 'find_data', 'inspect_image', 'write_bad_images', 'write_not_cells', 'synth_field',
+           'scan_cells', 'data_summary', 'plot_image_sizes', 'check_split', 'split_cells', 'split_summary',
+           'sample_cells', 'prepare_cells', 'read_label_corrections', 'apply_label_corrections', 'plot_cells',
+           'data_report']
 
 # %% ../nbs/00b_data.ipynb #e7500fb7
 NLM_URL = 'https://data.lhncbc.nlm.nih.gov/public/Malaria/cell_images.zip'
@@ -223,6 +224,20 @@ def write_not_cells(folder:Path, # where to write them
             'text_screenshot.png': text, 'thick_smear.png': Image.fromarray(thick.clip(0, 255).astype(np.uint8))}
     for name, im in imgs.items(): im.save(folder/name)
     return {name: name.split('.')[0] for name in imgs}
+
+# %% ../nbs/00b_data.ipynb #sf000002
+def synth_field(r:int=14,              # the cells' radius, in pixels
+                size:tuple=(280, 360), # (height, width)
+                seed:int=0,
+               )->tuple:               # (8-bit RGB array, the cells' centres as (row, column))
+    "A made field photograph: discs with pale centres on a jittered grid, the first two touching, on a light background"
+    rng = np.random.default_rng(seed); a = np.zeros((*size, 3), np.uint8); a[:] = (200, 225, 205)
+    yy, xx = np.mgrid[:size[0], :size[1]]
+    centres = [(40, 40), (40, 40 + 2*r - 3)] + [(y + rng.integers(-5, 6), x + rng.integers(-5, 6))
+                                              for y in range(100, size[0] - 30, 70) for x in range(40, size[1] - 30, 70)]
+    for cy, cx in centres:
+        d = np.hypot(yy - cy, xx - cx); a[d < r] = (175, 135, 160); a[d < r/3] = (190, 165, 180)
+    return a, centres
 
 # %% ../nbs/00b_data.ipynb #6bbfb0dc
 def _why_not_scanned(f:Path, root:Path)->str|None:

@@ -17,8 +17,8 @@ from .cellio import *
 
 # %% auto #0
 __all__ = ['UNREADABLE', 'MAX_MEMBER_BYTES', 'FIELDS', 'Cells', 'slide_key', 'Tally', 'slide_summary', 'OnnxModel', 'TorchModel',
-           'open_model', 'NotACell', 'read_cells', 'screen', 'predict_cells', 'append_rows', 'resume_rows',
-           'screening_key', 'output_lock', 'predict']
+           'open_model', 'NotACell', 'read_cells', 'overlay_path', 'screen', 'predict_cells', 'append_rows',
+           'fields_folder', 'resume_rows', 'screening_key', 'output_lock', 'predict']
 
 # %% ../nbs/04_predict.ipynb #2a12ab30
 def _walk(folder:Path,  # searched recursively, a folder at a time
@@ -38,11 +38,17 @@ def _zip_names(p:Path)->list:
         with zipfile.ZipFile(p) as z: return sorted(m for m in z.namelist() if m.lower().endswith(IMAGE_EXTS) and not m.startswith('__MACOSX'))
     except zipfile.BadZipFile: raise DataError(f"{p} is not a readable zip file") from None
 
+def _distinct(paths:list)->list:
+    "`paths` less any given twice or lying inside a folder also given: each file is screened once"
+    res = [p.resolve() for p in paths]
+    return [p for i, (p, r) in enumerate(zip(paths, res)) if r not in res[:i] and not any(d != r and d in r.parents for d in res if d.is_dir())]
+
 class Cells:
     "The cell images under `paths` as (name, source) pairs, listed lazily, in the same order each time it is iterated"
     def __init__(self, paths:list): # image files, folders (recursive) and zips, in any mix
         self.paths = [Path(p) for p in paths]
         if missing := [str(p) for p in self.paths if not p.exists()]: raise DataError(f"{', '.join(missing)} does not exist")
+        self.paths = _distinct(self.paths)
         self.skipped = []  # dicts (file, problem): the sub-folders that could not be searched
         self.n = sum(1 for _ in self._items(self.skipped))
     def _items(self, skipped:list):
@@ -65,22 +71,25 @@ UNREADABLE = 'unreadable'  # the label of a file that could not be read as an im
 class Tally:
     "Per-slide counts of screened rows and the first few refused and unreadable files: its memory does not grow with the cells"
     def __init__(self, keep:int=20): # files kept as examples of each problem
-        self.slides, self.keep, self.labels, self.examples = {}, keep, Counter(), {'not_a_cell': [], UNREADABLE: []}
-    def add(self, r:dict): # a row (`file`, `slide`, `label`, `reason`)
-        "Count one row"
+        self.slides, self.photos, self.keep, self.labels = {}, {}, keep, Counter()
+        self.examples = {'not_a_cell': [], UNREADABLE: []}
+    def add(self, r:dict): # a row (`file`, `slide`, `label`, `reason`, and `box` for a cell of a field photograph)
+        "Count one row, on its slide and, for a cell of a field photograph, on its photograph"
         self.labels[r['label']] += 1
         if r['label'] in self.examples and len(ex := self.examples[r['label']]) < self.keep: ex.append(dict(file=r['file'], problem=r['reason']))
         if r['label'] == UNREADABLE: return
-        c = self.slides.setdefault(r['slide'], [0, 0, 0])
-        if r['label'] == 'not_a_cell': c[2] += 1
-        else: c[0] += 1; c[1] += r['label'] == CLASSES[0]
-    def summary(self, floor:dict|None=None)->list: # per-slide dicts: cells, parasitized, parasitemia_pct, low_pct, high_pct, call, not_a_cell
-        "Cells, parasitized cells, parasitemia (%) with its 95% Wilson interval and the screening call (`floor`: None for none), per slide"
+        for c in [self.slides.setdefault(r['slide'], [0, 0, 0])] + ([self.photos.setdefault(r['file'], [0, 0, 0])] if r.get('box') else []):
+            if r['label'] == 'not_a_cell': c[2] += 1
+            else: c[0] += 1; c[1] += r['label'] == CLASSES[0]
+    def summary(self, floor:dict|None=None, # the model's floor; None for no call
+                by:str='slide',             # 'slide', or 'photo' for each field photograph
+               )->list: # dicts: slide (or photo), cells, parasitized, parasitemia_pct, low_pct, high_pct, call, not_a_cell
+        "Cells, parasitized cells, parasitemia (%) with its 95% Wilson interval and the screening call, per slide or photograph"
         out = []
-        for slide, (n, k, refused) in sorted(self.slides.items()):
+        for slide, (n, k, refused) in sorted((self.slides if by == 'slide' else self.photos).items()):
             lo, hi = wilson(k, n)
-            out.append(dict(slide=slide, cells=n, parasitized=k, parasitemia_pct=round(100*k/n, 2) if n else float('nan'), low_pct=round(100*lo, 2),
-                            high_pct=round(100*hi, 2), call=slide_call(n, k, floor) if n else '', not_a_cell=refused))
+            out.append({by: slide, 'cells': n, **dict( parasitized=k, parasitemia_pct=round(100*k/n, 2) if n else float('nan'), low_pct=round(100*lo, 2),
+                            high_pct=round(100*hi, 2), call=slide_call(n, k, floor) if n else '', not_a_cell=refused)})
         return out
 
 def slide_summary(rows:list, # per-cell dicts with `slide` and `label`
@@ -182,15 +191,34 @@ def _open_zip(p:Path):
     for z in _ZIPS.values(): z.close()
     _ZIPS.clear(); _ZIPS[p] = zipfile.ZipFile(p)
 
+def _source(src)->Path|io.BytesIO:
+    "A source's file, or its zip member's bytes (the zip kept open in this process)"
+    if isinstance(src, Path): return src
+    if src[0] not in _ZIPS: _open_zip(src[0])
+    return _zip_member(_ZIPS[src[0]], src[1])
+
+def _read_one(src, size:int, ranges:dict|None)->tuple:
+    "(8-bit cell array, a field photograph's `source` and `regions`, or None; the problem or None) for one source"
+    a = read_rgb(_source(src), MAX_PHOTO_PIXELS)
+    if no_colour(a): return None, NotACell('no colour (a grayscale image): the models learnt from stained cells in colour')
+    if is_field(a): return _read_field(a, src, size)
+    if why := size_problem(a.shape[1::-1]): raise ValueError(why)  # a crop's own limit
+    img = prepare_cell(a, size)
+    why = not_a_cell(cell_features(img), ranges) if ranges else None
+    return (None, NotACell(why)) if why else (np.asarray(img), None)
+
+def _read_field(a:np.ndarray, src, size:int)->tuple:
+    "A field photograph's found cells, or why it is no field of red cells (`NotACell`)"
+    try: from malaria_fastai.fields import field_cells, field_problem
+    except ImportError: raise ValueError('a field photograph: install the fields extra (pip install "malaria-fastai[fields]") to screen it') from None
+    regions = field_cells(a, size)
+    return (None, NotACell(why)) if (why := field_problem(regions, a)) else (dict(source=src, regions=regions), None)
+
 def _read_chunk(chunk:list, size:int, ranges:dict|None=None)->list:
-    "(name, 8-bit array or None, problem or None) for each (name, source) of `chunk`; a `NotACell` problem when `ranges` refuse it"
+    "(name, what `_read_one` gives) for each (name, source) of `chunk`; an unreadable one's problem instead"
     out = []
     for name, src in chunk:
-        try:
-            if not isinstance(src, Path) and src[0] not in _ZIPS: _open_zip(src[0])
-            img = load_cell(src if isinstance(src, Path) else _zip_member(_ZIPS[src[0]], src[1]), size)
-            why = not_a_cell(cell_features(img), ranges) if ranges else None
-            out.append((name, None, NotACell(why)) if why else (name, np.asarray(img), None))
+        try: out.append((name, *_read_one(src, size, ranges)))
         except _UNREADABLE as e: out.append((name, None, str(e).splitlines()[0][:200] or type(e).__name__))
     return out
 
@@ -200,7 +228,7 @@ def read_cells(items,        # (name, source) pairs, e.g. a `Cells`
                chunk:int=64, # cells decoded per step
                ranges:dict|None=None, # the model's `cell_ranges`: images outside them are refused as no cell crop
                jobs:int=1,   # decoding processes; 1 decodes in a background thread of this one
-              ):             # yields (name, 8-bit (size, size, 3) array or None, problem or None)
+              ):             # yields (name, 8-bit (size, size, 3) array, a field photograph's dict, or None; problem or None)
     "Decode `items` in order, `jobs` chunks ahead of the caller: in a background thread, or in `jobs` processes"
     pool = ThreadPoolExecutor(1) if jobs == 1 else ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context('spawn'))
     ahead, items = deque(), iter(items)
@@ -214,7 +242,7 @@ def read_cells(items,        # (name, source) pairs, e.g. a `Cells`
         for z in _ZIPS.values(): z.close()
         _ZIPS.clear()
 
-# %% ../nbs/04_predict.ipynb #7f142ef7
+# %% ../nbs/04_predict.ipynb #fp000005
 def _label(model, rows:list, xs:list, threshold:float)->list:
     "`rows`, the cells among them (those with no label yet) given the model's probability of `xs` and their label"
     probs = iter(model(cell_array(np.stack(xs), model.stats)) if xs else [])
@@ -222,16 +250,43 @@ def _label(model, rows:list, xs:list, threshold:float)->list:
         if r['label'] is None: p = float(next(probs)); r.update(prob_parasitized=round(p, 5), label=CLASSES[0] if p >= threshold else CLASSES[1])
     return rows
 
+def overlay_path(folder:Path, # where a screening's overlays go
+                 name:str,    # the photograph's name in the CSV
+                )->Path:      # `folder`/slide/photo.overlay.jpg
+    "Where a field photograph's overlay is saved: in a folder per slide"
+    return folder/slide_key(name)/f"{Path(name.split('!')[-1]).stem}.overlay.jpg"
+
+def _photo(src)->np.ndarray:
+    "A field photograph's pixels, read again (for its overlay) apart from the zips the reader holds open"
+    if isinstance(src, Path): return read_rgb(src, MAX_PHOTO_PIXELS)
+    with zipfile.ZipFile(src[0]) as z: return read_rgb(_zip_member(z, src[1]), MAX_PHOTO_PIXELS)
+
+def _field_rows(model, name:str, photo:dict, threshold:float, overlays:Path|None)->list:
+    "A row per cell found in a field photograph, with its box; its overlay saved under `overlays` (None: not drawn)"
+    kept = [x for x in photo['regions'] if not x['why']]
+    rows = _label(model, [dict(file=name, slide=slide_key(name), prob_parasitized='', label=None, reason='', box=' '.join(map(str, x['box'])))
+                          for x in kept], [x['cell'] for x in kept], threshold)
+    if overlays:
+        from malaria_fastai.fields import field_overlay
+        for x, r in zip(kept, rows): x['prob_parasitized'] = r['prob_parasitized']
+        with atomic_write(overlay_path(overlays, name)) as tmp: field_overlay(_photo(photo['source']), photo['regions'], threshold).save(tmp, quality=90)
+    return rows
+
+# %% ../nbs/04_predict.ipynb #7f142ef7
 def screen(model,               # a back end from `open_model`, or anything with `size`, `stats` and a batch call
            items,               # (name, source) pairs, e.g. a `Cells`
            bs:int=64,           # batch size
            threshold:float=0.5, # a cell is called parasitized when its probability is at least this
            check:bool=True,     # refuse images that are not cell crops (with the model's `cell_ranges`, if it has them)
            jobs:int=1,          # decoding processes (`read_cells`)
-          ):                    # yields a row per item: file, slide, prob_parasitized, label, reason
-    "A row per item, in their order, a batch at a time: the probability and label, or `not_a_cell` or `unreadable` with the reason"
+           overlays:Path|None=None, # the folder for field photographs' overlays; None: none drawn
+          ):                    # yields a row per cell: file, slide, prob_parasitized, label, reason (and box, in a photograph)
+    "A row per item in their order, a batch at a time: its probability and label, or `not_a_cell` or `unreadable` with the reason; a row per cell found in a field photograph"
     rows, xs = [], []
     for name, x, why in read_cells(items, model.size, bs, getattr(model, 'cell_ranges', None) if check else None, jobs):
+        if isinstance(x, dict):  # a field photograph: its cells, scored together after the crops before it
+            yield from _label(model, rows, xs, threshold); rows, xs = [], []
+            yield from _field_rows(model, name, x, threshold, overlays); continue
         label = None if x is not None else 'not_a_cell' if isinstance(why, NotACell) else UNREADABLE
         rows.append(dict(file=name, slide=slide_key(name), prob_parasitized='', label=label, reason=str(why or '')))
         if x is not None: xs.append(x)
@@ -262,7 +317,7 @@ def predict_cells(model,                 # a back end from `open_model`, or anyt
     return rows, skipped
 
 # %% ../nbs/04_predict.ipynb #3747d036
-FIELDS = ['file', 'slide', 'prob_parasitized', 'label', 'reason']  # the per-cell CSV's columns
+FIELDS = ['file', 'slide', 'prob_parasitized', 'label', 'reason', 'box']  # the per-cell CSV's columns; box: x y w h in a photograph
 
 def append_rows(rows,                  # dicts with the `FIELDS`, e.g. from `screen`
                 dest:Path,             # the CSV to extend; made, with its header, when missing or empty
@@ -278,11 +333,15 @@ def append_rows(rows,                  # dicts with the `FIELDS`, e.g. from `scr
             if tally: tally.add(r)
 
 # %% ../nbs/04_predict.ipynb #685459f1
+def fields_folder(csv:Path|str)->Path:
+    "Where a screening to `csv` puts its field photographs' overlays and per-photograph counts: `cells.csv` -> `cells_fields/`"
+    return Path(csv).with_name(f'{Path(csv).stem}_fields')
+
 def _check_csv(csv:Path|str, # the output the user asked for
                inputs:list,  # the model and the paths to screen
                overwrite:bool=False, # replace an earlier screening CSV at `csv`
               ):
-    "Refuse an output that is not a .csv file, is an input or inside an input folder, or is a file a screening did not write"
+    "Refuse an output that is not a .csv file, is an input or inside an input folder (the CSV or its `fields_folder`), or is a file a screening did not write"
     dest = Path(csv).resolve()
     if dest.suffix.lower() != '.csv' or dest.is_dir(): raise DataError(f"--csv {csv}: the output must be a .csv file")
     if dest.exists():
@@ -290,7 +349,8 @@ def _check_csv(csv:Path|str, # the output the user asked for
         if head != ','.join(FIELDS): raise DataError(f"--csv {csv} exists and is no screening CSV (a run's file, or one of yours): choose another path")
         if not overwrite: raise DataError(f"--csv {csv} exists (an earlier screening): pass --overwrite to replace it, or choose another path")
     for p in (Path(i).resolve() for i in inputs):
-        if dest == p or p in dest.parents: raise DataError(f"--csv {csv} would be written over or inside an input ({p}): choose another path")
+        for out in (dest, fields_folder(dest)):
+            if out == p or p in out.parents: raise DataError(f"--csv {csv} would write {out.name} over or inside an input ({p}): choose another path")
     check_writable(dest.parent, '--csv')
 
 # %% ../nbs/04_predict.ipynb #rs000001
@@ -303,20 +363,24 @@ def _trim(part:Path):
 def resume_rows(part:Path,      # the `.partial` CSV an interrupted `predict` left
                 items:Cells,    # what this run screens
                 threshold:float, # this run's threshold
-                tally:Tally,    # counts the rows already written
-               )->int:          # how many of `items` have their row
-    "Count the rows an interrupted screening wrote; DataError if they are not the first of `items`, or at another threshold"
-    _trim(part); n, names = 0, (name for name, _ in items)
-    with open(part, newline='') as f:
-        rows = csv.DictReader(f)
+                tally:Tally,    # counts the rows kept
+               )->int:          # how many of `items` have all their rows
+    "Keep the rows of the items an interrupted screening finished, dropping the last one begun (a photograph may be half done); DataError if they are not the first of `items`, or at another threshold"
+    _trim(part); done, last, held, names = 0, None, [], (name for name, _ in items)
+    with open(part, newline='') as f, atomic_write(part) as tmp, open(tmp, 'w', newline='') as out:
+        rows, w = csv.DictReader(f), csv.DictWriter(out, FIELDS, lineterminator='\n')
         if rows.fieldnames not in (None, FIELDS): raise DataError(f"{part} is no partial screening CSV: delete it, or choose another --csv")
+        w.writeheader()
         for n, r in enumerate(rows, 1):
-            if r['file'] != next(names, None):
-                raise DataError(f"{part} is from another screening (its row {n} is {r['file']}): delete it, or choose another --csv")
+            if r['file'] != last:  # the next item's first row: the one before is whole
+                if r['file'] != next(names, None):
+                    raise DataError(f"{part} is from another screening (its row {n} is {r['file']}): delete it, or choose another --csv")
+                w.writerows(held); [tally.add(h) for h in held]
+                done, last, held = done + (last is not None), r['file'], []
             if r['label'] in CLASSES and (float(r['prob_parasitized']) >= threshold) != (r['label'] == CLASSES[0]):
                 raise DataError(f"{part} was screened at another --threshold: rerun with that one, or delete it")
-            tally.add(r)
-    return n
+            held.append(r)
+    return done
 
 # %% ../nbs/04_predict.ipynb #pk000001
 def _stamps(paths:list)->list:
@@ -346,6 +410,20 @@ def output_lock(csv:Path|str): # the CSV a screening writes
         finally: lock.unlink(missing_ok=True)
 
 # %% ../nbs/04_predict.ipynb #1571502a
+def _progress(rows, total:int):
+    "`rows` passed through, with a progress bar of the files done (a photograph's rows are one file)"
+    pb, n, last = progress_bar(range(total)), 0, None
+    pb.update(0)
+    for r in rows:
+        if r['file'] != last: n, last = n + 1, r['file']; pb.update(n - 1)
+        yield r
+    pb.update(total)
+
+def _write_photos(folder:Path, photos:list):
+    "The per-photograph counts as `folder`/photos.csv"
+    with atomic_write(folder/'photos.csv') as tmp, open(tmp, 'w', newline='') as f:
+        w = csv.DictWriter(f, list(photos[0]), lineterminator='\n'); w.writeheader(); w.writerows(photos)
+
 def predict(model:str,                  # a run folder, weights.pth (config.json beside it), .onnx, or model.pkl (with --trust-pickle)
             *paths:str,                 # image files, folders (recursive) and zips, in any mix
             csv:str='cells.csv',        # the per-cell CSV to write (never over or inside an input)
@@ -356,8 +434,8 @@ def predict(model:str,                  # a run folder, weights.pth (config.json
             trust_pickle:bool=False,    # allow unpickling a model.pkl (it runs code: only files you trust) when no weights.pth is beside it
             overwrite:bool=False,       # replace an earlier screening CSV at --csv
             progress:bool=True,         # progress bar
-           )->dict:                     # `cells`, `slides` (per-slide summary and call), `tally`, `resumed`, `floor` (None: no calls), `csv`
-    "Screen cell images: a per-cell CSV, resumable after a crash, and a per-slide parasitemia summary (an .onnx model needs no torch)"
+           )->dict:                     # `cells`, `slides`, `photos` (summaries and calls), `tally`, `resumed`, `floor` (None: no calls), `csv`, `fields`
+    "Screen cell images and field photographs: a per-cell CSV, resumable after a crash, overlays, and per-slide parasitemia and calls"
     if not paths: raise DataError("Give at least one PATH: image files, folders or zips")
     _check_csv(csv, [model, *paths], overwrite); _check_options(threshold, jobs)
     m, items, tally, part = open_model(model, threads, trust_pickle), Cells(paths), Tally(), Path(f'{csv}.partial')
@@ -369,11 +447,12 @@ def predict(model:str,                  # a run folder, weights.pth (config.json
         if not part.exists():
             with atomic_write(keyfile) as tmp: tmp.write_text(key)
         done = resume_rows(part, items, threshold, tally) if part.exists() else 0
-        rows = screen(m, itertools.islice(items, done, None), bs, threshold, True, jobs)
-        append_rows(progress_bar(rows, total=len(items) - done) if progress and len(items) > done else rows, part, tally)
+        rows = screen(m, itertools.islice(items, done, None), bs, threshold, True, jobs, fields_folder(csv))
+        append_rows(_progress(rows, len(items) - done) if progress and len(items) > done else rows, part, tally)
         if not tally.slides:
             part.unlink(); keyfile.unlink(missing_ok=True); raise DataError(f"No readable cell images under {' '.join(map(str, paths))} ({tally.labels[UNREADABLE]} unreadable)")
         part.replace(csv); keyfile.unlink(missing_ok=True)
     floor = m.floor if m.floor and m.floor['threshold'] == threshold else None  # a floor holds for the threshold it was calibrated at
-    return dict(cells=sum(tally.labels[c] for c in CLASSES), slides=tally.summary(floor), tally=tally, resumed=done, floor=floor,
-                model_floor=m.floor, checked=bool(m.cell_ranges), csv=Path(csv))
+    if photos := tally.summary(floor, 'photo'): _write_photos(fields_folder(csv), photos)
+    return dict(cells=sum(tally.labels[c] for c in CLASSES), slides=tally.summary(floor), photos=photos, tally=tally, resumed=done, floor=floor,
+                model_floor=m.floor, checked=bool(m.cell_ranges), csv=Path(csv), fields=fields_folder(csv) if photos else None)

@@ -1,6 +1,6 @@
 """Hostile and careless input through the command line (issue #15): each case gets a clear refusal or a skip-with-report naming the
 path, never a traceback, never a write over an input. docs/failures.md lists every case with its outcome."""
-import json, os, shutil, zipfile
+import csv, json, os, shutil, zipfile
 from pathlib import Path
 import pytest, torch
 from PIL import Image
@@ -264,3 +264,18 @@ def test_two_screenings_of_one_csv_at_once_the_second_is_refused(tiny, synth_mas
         rc, out, err = cli(capsys, 'predict', tiny/'model.onnx', synth_master, '--csv', csv)
     assert rc == 2 and 'being written by another screening' in err and not csv.exists()
     assert cli(capsys, 'predict', tiny/'model.onnx', synth_master, '--csv', csv)[0] == 0
+
+# --- issue #38, 7 and 8: a grayscale cell is refused with the reason; each file is screened once
+def test_a_grayscale_cell_is_refused_with_the_reason(tiny, synth, tmp_path, capsys):
+    grey = tmp_path/'grey'; grey.mkdir()
+    for f in sorted((synth/'Parasitized').iterdir())[:3]: Image.open(f).convert('L').convert('RGB').save(grey/f.name)
+    rc, out, _ = cli(capsys, 'predict', tiny/'model.onnx', grey, synth/'Uninfected', '--csv', tmp_path/'cells.csv')
+    rows = list(csv.DictReader(open(tmp_path/'cells.csv')))
+    assert rc == 0 and [r['reason'][:9] for r in rows if r['file'].startswith(str(grey))] == ['no colour']*3
+    assert 'no colour (a grayscale image)' in out
+
+def test_a_file_given_twice_or_inside_a_folder_given_is_screened_once(tiny, synth, tmp_path, capsys):
+    one = next((synth/'Uninfected').iterdir())
+    rc, out, _ = cli(capsys, 'predict', tiny/'model.onnx', one, one, synth, synth/'Uninfected', '--csv', tmp_path/'cells.csv')
+    rows = list(csv.DictReader(open(tmp_path/'cells.csv')))
+    assert rc == 0 and len(rows) == len({r['file'] for r in rows}) == len(list(synth.rglob('*.png')))

@@ -29,7 +29,7 @@ def test_onnx_predict_without_torch(exported, synth, tmp_path):
     rows = list(csv.DictReader(open(tmp_path/'cells.csv')))
     assert len(rows) == len(list((synth/'Parasitized').iterdir())) + len(list((synth/'Uninfected').glob('*.png')))
     assert sum(r['label'] == 'unreadable' and r['reason'] != '' for r in rows) == 4  # every file has its row; the unreadable ones say why
-    assert set(rows[0]) == {'file', 'slide', 'prob_parasitized', 'label', 'reason'}
+    assert set(rows[0]) == {'file', 'slide', 'prob_parasitized', 'label', 'reason', 'box'} and rows[0]['box'] == ''  # box: in a photograph
     assert 'Skipped 4 unreadable files' in r.stdout and 'parasitemia' in r.stdout
 
 def test_not_an_onnx_model_is_a_clear_error(tmp_path, capsys):
