@@ -31,7 +31,7 @@ def photo_row(path:Path, objects:list, model, threshold:float)->dict:
     t = time.perf_counter(); regions, _ = screen_field(a, model, threshold); t_all = t_read + time.perf_counter() - t  # reading included
     kept = [x for x in regions if not x['why']]
     row = dict(photo=path.name, refused=field_problem(regions, a) or '', seconds=t_all, seconds_segmentation=t_seg, found=len(kept), regions=len(regions), rbc=0, rbc_found=0,
-               infected=0, infected_found=0, infected_called=0, matched=0)
+               infected=0, infected_found=0, infected_called=0, matched=0, inner=0, inner_found=0)
     used = set()
     for o in objects:
         if o['type'] == 'difficult': continue
@@ -43,6 +43,8 @@ def photo_row(path:Path, objects:list, model, threshold:float)->dict:
             row['infected'] += 1; row['infected_found'] += hit
             row['infected_called'] += hit and kept[best]['prob_parasitized'] >= threshold
         else: row['rbc'] += 1; row['rbc_found'] += hit
+        if box[0] > 2 and box[1] > 2 and box[0] + box[2] < a.shape[1] - 2 and box[1] + box[3] < a.shape[0] - 2:  # clear of the border
+            row['inner'] += 1; row['inner_found'] += hit
     row['matched'] = len(used)
     row['called'] = sum(x['prob_parasitized'] >= threshold for x in kept)
     return row
@@ -88,6 +90,7 @@ threshold {a.threshold}; one process, the model on one thread.
 | measure | value | target |
 |---|---:|---:|
 | annotated red cells found (IoU >= 0.5) | {share('rbc_found', 'rbc')} | >= 95% |
+| annotated cells clear of the photo's border found (cut cells are left out on purpose) | {share('inner_found', 'inner')} | |
 | annotated infected cells found | {share('infected_found', 'infected')} | >= 95% |
 | found infected cells called parasitized | {share('infected_called', 'infected_found')} | (reported) |
 | cells found per photograph, median (annotated boxes) | {rows.found.median():.0f} ({(rows.rbc + rows.infected).median():.0f}) | |
