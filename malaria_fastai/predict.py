@@ -16,9 +16,9 @@ from fastprogress.fastprogress import progress_bar
 from .cellio import *
 
 # %% auto #0
-__all__ = ['UNREADABLE', 'MAX_MEMBER_BYTES', 'FIELDS', 'Cells', 'slide_key', 'Tally', 'slide_summary', 'OnnxModel', 'TorchModel',
-           'open_model', 'NotACell', 'read_cells', 'overlay_path', 'screen', 'predict_cells', 'append_rows',
-           'fields_folder', 'resume_rows', 'screening_key', 'output_lock', 'predict']
+__all__ = ['UNREADABLE', 'MAX_MEMBER_BYTES', 'FIELDS', 'Cells', 'slide_key', 'Tally', 'slide_summary', 'preprocessing_problem',
+           'OnnxModel', 'TorchModel', 'open_model', 'NotACell', 'read_cells', 'overlay_path', 'screen', 'predict_cells',
+           'append_rows', 'fields_folder', 'resume_rows', 'screening_key', 'output_lock', 'predict']
 
 # %% ../nbs/04_predict.ipynb #2a12ab30
 def _walk(folder:Path,  # searched recursively, a folder at a time
@@ -101,6 +101,17 @@ def slide_summary(rows:list, # per-cell dicts with `slide` and `label`
     return t.summary(floor)
 
 # %% ../nbs/04_predict.ipynb #d6b2060c
+def preprocessing_problem(size, stats, classes, floor)->str|None:
+    "Why a model's stored preprocessing cannot be right: a size, a mean or std that is no number (or a std not above 0), other classes, a floor out of range"
+    try: mean, std = (np.asarray(s, np.float64) for s in stats); ok = mean.shape == std.shape == (3,) and np.isfinite(mean).all() and (std > 0).all()
+    except (TypeError, ValueError): ok = False
+    if not ok: return f"stats {stats!r}: three means and three standard deviations above 0 expected"
+    if not (isinstance(size, int) and MIN_SIDE <= size <= 1024): return f"size {size!r}: a cell side of {MIN_SIDE} to 1024 pixels expected"
+    if not isinstance(classes, (list, tuple)) or sorted(classes) != sorted(CLASSES): return f"classes {classes!r}: {CLASSES} expected, in any order"
+    if floor is not None and not (isinstance(floor, dict) and all(isinstance(floor.get(k), (int, float)) for k in ('fpr_high', 'alpha', 'threshold'))
+                                  and 0 <= floor['fpr_high'] <= 1 and 0 < floor['alpha'] < 1):
+        return f"floor {floor!r}: fpr_high 0 to 1, alpha between 0 and 1 and a threshold expected"
+
 class OnnxModel:
     "An exported cell classifier run by onnxruntime; its preprocessing comes from the model's metadata"
     def __init__(self, path:Path|str,       # an .onnx file written by `export_onnx`
@@ -116,6 +127,8 @@ class OnnxModel:
         try: (self.size, self.stats, self.classes, self.floor, self.cell_ranges) = (int(meta['size']), json.loads(meta['stats']), json.loads(meta['classes']),
                  json.loads(meta.get('floor', 'null')), json.loads(meta.get('cell_ranges', 'null')))  # older exports have no floor or ranges
         except (KeyError, ValueError) as e: raise DataError(f"{path} has damaged preprocessing metadata ({type(e).__name__}: {e}): export it again") from None
+        if why := preprocessing_problem(self.size, self.stats, self.classes, self.floor): raise DataError(f"{path} has damaged preprocessing metadata, {why}: export it again")
+        self.parasitized = self.classes.index(CLASSES[0])  # the output that is Parasitized, as the metadata says
         inp = self.session.get_inputs()[0]
         self.input = inp.name
         if list(inp.shape[1:]) != [3, self.size, self.size]:
@@ -126,7 +139,7 @@ class OnnxModel:
         "Probability of Parasitized for each cell of the batch `x`"
         logits = self.session.run(None, {self.input: np.ascontiguousarray(x, np.float32)})[0]
         e = np.exp(logits - logits.max(1, keepdims=True))
-        return (e/e.sum(1, keepdims=True))[:, 0]
+        return (e/e.sum(1, keepdims=True))[:, self.parasitized]
 
 # %% ../nbs/04_predict.ipynb #bfb63e34
 class TorchModel:
@@ -150,6 +163,7 @@ def _torch_model(path:Path, trust_pickle:bool)->TorchModel:
     if path.suffix == '.pkl' and (path.parent/'weights.pth').is_file():
         print(f"{path.name}: using weights.pth beside it instead (no unpickling)"); path = path.parent
     run = Run(path if path.is_dir() else path.parent)
+    if why := preprocessing_problem(run.config.size, run.config.stats, CLASSES, run.floor): raise DataError(f"{run.path/'config.json'}: {why}")
     if path.suffix == '.pkl':
         if not trust_pickle: raise DataError(f"{path}: opening a .pkl runs the code inside it. Pass --trust-pickle only for a file you trust, or give the run's weights.pth or an .onnx export")
         from fastai.learner import load_learner
@@ -223,19 +237,26 @@ def _read_chunk(chunk:list, size:int, ranges:dict|None=None)->list:
     return out
 
 # %% ../nbs/04_predict.ipynb #ea12d979
+def _next_chunk(got:list, chunk:int)->int:
+    "Files to decode in the next step so that it holds about `chunk` cells, after a step that gave `got` (a photograph holds many)"
+    cells = sum(len(x['regions']) if isinstance(x, dict) else 1 for _, x, _ in got)
+    return max(1, min(chunk, chunk*len(got)//max(1, cells)))
+
 def read_cells(items,        # (name, source) pairs, e.g. a `Cells`
                size:int,     # cell side in pixels
-               chunk:int=64, # cells decoded per step
+               chunk:int=64, # cells decoded per step (fewer files when they are field photographs)
                ranges:dict|None=None, # the model's `cell_ranges`: images outside them are refused as no cell crop
                jobs:int=1,   # decoding processes; 1 decodes in a background thread of this one
               ):             # yields (name, 8-bit (size, size, 3) array, a field photograph's dict, or None; problem or None)
     "Decode `items` in order, `jobs` chunks ahead of the caller: in a background thread, or in `jobs` processes"
     pool = ThreadPoolExecutor(1) if jobs == 1 else ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context('spawn'))
-    ahead, items = deque(), iter(items)
+    ahead, items, n = deque(), iter(items), max(1, chunk//8)  # small steps first, until the files are known to be crops
     try:
-        while part := list(itertools.islice(items, chunk)):
+        while part := list(itertools.islice(items, n)):
             ahead.append(pool.submit(_read_chunk, part, size, ranges))
-            if len(ahead) > jobs: yield from ahead.popleft().result()
+            if len(ahead) > jobs:
+                got = ahead.popleft().result(); n = _next_chunk(got, chunk)
+                yield from got
         while ahead: yield from ahead.popleft().result()
     finally:
         pool.shutdown(cancel_futures=True)
@@ -245,7 +266,10 @@ def read_cells(items,        # (name, source) pairs, e.g. a `Cells`
 # %% ../nbs/04_predict.ipynb #fp000005
 def _label(model, rows:list, xs:list, threshold:float)->list:
     "`rows`, the cells among them (those with no label yet) given the model's probability of `xs` and their label"
-    probs = iter(model(cell_array(np.stack(xs), model.stats)) if xs else [])
+    p = model(cell_array(np.stack(xs), model.stats)) if xs else np.zeros(0)
+    if not np.isfinite(p).all():
+        raise DataError("The model gives a probability that is not a number (NaN or infinite): its weights or stats are damaged. Screening stopped")
+    probs = iter(p)
     for r in rows:
         if r['label'] is None: p = float(next(probs)); r.update(prob_parasitized=round(p, 5), label=CLASSES[0] if p >= threshold else CLASSES[1])
     return rows

@@ -164,7 +164,11 @@ def onnx_variant(tiny, tmp_path, **meta)->Path:
     return tmp_path/'variant.onnx'
 
 @pytest.mark.parametrize('meta, msg', [(dict(stats='not json'), 'metadata'), (dict(size='64'), 'takes 32 px cells, its metadata says 64'),
-                                       (dict(classes='["Parasitized"]'), 'outputs per cell')])
+                                       (dict(classes='["Parasitized"]'), 'damaged preprocessing metadata, classes'),
+                                       (dict(stats='[[0.5, 0.5, 0.5], [0, 0, 0]]'), 'damaged preprocessing metadata, stats'),  # #38 6
+                                       (dict(stats='"abc"'), 'damaged preprocessing metadata, stats'),
+                                       (dict(classes='["Parasitized", "Healthy"]'), 'damaged preprocessing metadata, classes'),
+                                       (dict(floor='{"fpr_high": -1, "alpha": 0.01, "threshold": 0.5}'), 'damaged preprocessing metadata, floor')])
 def test_damaged_onnx_models_are_refused(meta, msg, tiny, synth, tmp_path, capsys):
     rc, out, err = cli(capsys, 'predict', onnx_variant(tiny, tmp_path, **meta), synth, '--csv', tmp_path/'cells.csv')
     assert rc == 2 and msg in err and not (tmp_path/'cells.csv').exists()
@@ -279,3 +283,22 @@ def test_a_file_given_twice_or_inside_a_folder_given_is_screened_once(tiny, synt
     rc, out, _ = cli(capsys, 'predict', tiny/'model.onnx', one, one, synth, synth/'Uninfected', '--csv', tmp_path/'cells.csv')
     rows = list(csv.DictReader(open(tmp_path/'cells.csv')))
     assert rc == 0 and len(rows) == len({r['file'] for r in rows}) == len(list(synth.rglob('*.png')))
+
+# --- issue #38, 5, 6 and 6b: no run trained on zero batches; a damaged model is refused, never a silent 'Uninfected'
+def test_a_batch_larger_than_the_training_cells_is_refused(synth, tmp_path, capsys):
+    rc, out, err = cli(capsys, 'train', '--data', synth, '--runs', tmp_path/'runs', '--bs', '100000', '--arch', 'resnet18', '--size', '32')
+    assert rc == 2 and 'is more than the' in err and not list((tmp_path/'runs').glob('*/config.json'))
+
+def test_onnx_classes_in_the_other_order_are_read_in_that_order(tiny, synth, tmp_path, capsys):
+    flipped = onnx_variant(tiny, tmp_path, classes='["Uninfected", "Parasitized"]')  # #38 6b
+    for m, out in ((tiny/'model.onnx', 'a.csv'), (flipped, 'b.csv')): assert cli(capsys, 'predict', m, synth, '--csv', tmp_path/out)[0] == 0
+    a, b = (list(csv.DictReader(open(tmp_path/f))) for f in ('a.csv', 'b.csv'))
+    pairs = [(float(x['prob_parasitized']), float(y['prob_parasitized'])) for x, y in zip(a, b) if x['prob_parasitized']]
+    assert pairs and all(abs(p + q - 1) < 1e-4 for p, q in pairs)  # the other output read as Parasitized
+
+def test_nan_weights_stop_the_screening_with_a_message(tiny, synth, tmp_path, capsys):
+    run = copy_run(tiny, tmp_path)
+    w = torch.load(run/'weights.pth'); w = {k: v.float().fill_(float('nan')) if v.is_floating_point() else v for k, v in w.items()}
+    torch.save(w, run/'weights.pth')
+    rc, out, err = cli(capsys, 'predict', run, synth, '--csv', tmp_path/'cells.csv')
+    assert rc == 2 and 'not a number' in err and not (tmp_path/'cells.csv').exists()
