@@ -15,7 +15,7 @@ from dataclasses import replace
 import pandas as pd
 from pathlib import Path
 from record import record, stages, table_rows, train_or_resume
-from train import per_epoch
+from training_run import per_epoch
 from malaria_fastai.train import RECIPES
 from malaria_fastai.evaluate import label_review
 from malaria_fastai.run import Run

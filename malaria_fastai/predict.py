@@ -18,7 +18,8 @@ from .cellio import *
 # %% auto #0
 __all__ = ['UNREADABLE', 'MAX_MEMBER_BYTES', 'FIELDS', 'Cells', 'slide_key', 'Tally', 'slide_summary', 'preprocessing_problem',
            'OnnxModel', 'TorchModel', 'open_model', 'NotACell', 'read_cells', 'overlay_path', 'screen', 'predict_cells',
-           'append_rows', 'fields_folder', 'resume_rows', 'screening_key', 'output_lock', 'predict']
+           'spreadsheet_safe', 'csv_name', 'append_rows', 'fields_folder', 'resume_rows', 'screening_key',
+           'output_lock', 'predict']
 
 # %% ../nbs/04_predict.ipynb #2a12ab30
 def _walk(folder:Path,  # searched recursively, a folder at a time
@@ -29,7 +30,9 @@ def _walk(folder:Path,  # searched recursively, a folder at a time
     for d, dirs, names in os.walk(folder, onerror=unreadable):
         dirs.sort()
         skipped += [dict(file=str(Path(d)/n), problem='symlinked folder (not followed)') for n in dirs if (Path(d)/n).is_symlink()]
-        yield from (Path(d)/n for n in sorted(names) if n.lower().endswith(IMAGE_EXTS))
+        for f in (Path(d)/n for n in sorted(names) if n.lower().endswith(IMAGE_EXTS)):
+            if f.is_file(): yield f
+            else: skipped.append(dict(file=str(f), problem='not a regular file (a pipe, a device or a broken link): not read'))
 
 # %% ../nbs/04_predict.ipynb #2a12ab33
 def _zip_names(p:Path)->list:
@@ -318,10 +321,12 @@ def screen(model,               # a back end from `open_model`, or anything with
     yield from _label(model, rows, xs, threshold)
 
 # %% ../nbs/04_predict.ipynb #sc000002
-def _check_options(threshold:float, jobs:int):
-    "Refuse a threshold outside [0, 1] and fewer than one decoding job"
+def _check_options(threshold:float, jobs:int, bs:int=64):
+    "Refuse a threshold outside [0, 1], decoding jobs other than 1 to the cores, and a batch under 1 or over 4,096 cells"
     if not 0 <= threshold <= 1: raise DataError(f"--threshold must be between 0 and 1 (got {threshold})")
-    if jobs < 1: raise DataError(f"--jobs must be at least 1 (got {jobs})")
+    cores = os.cpu_count() or 1
+    if not 1 <= jobs <= cores: raise DataError(f"--jobs must be 1 to {cores}, the cores of this machine (got {jobs})")
+    if not 1 <= bs <= 4096: raise DataError(f"--bs must be 1 to 4096 cells (got {bs})")
 
 def predict_cells(model,                 # a back end from `open_model`, or anything with `size`, `stats` and a batch call
                   paths:list,            # image files, folders and zips
@@ -332,7 +337,7 @@ def predict_cells(model,                 # a back end from `open_model`, or anyt
                   jobs:int=1,            # decoding processes (`read_cells`)
                  )->tuple:               # (rows, skipped files); a refused image's row has label 'not_a_cell' and the reason
     "`screen` every image under `paths` into a list: the rows of the readable ones, and the unreadable ones apart"
-    _check_options(threshold, jobs)
+    _check_options(threshold, jobs, bs)
     items, rows = Cells(paths), []
     screened, skipped = screen(model, items, bs, threshold, check, jobs), items.skipped
     for r in (progress_bar(screened, total=len(items)) if progress and items else screened):
@@ -342,6 +347,15 @@ def predict_cells(model,                 # a back end from `open_model`, or anyt
 
 # %% ../nbs/04_predict.ipynb #3747d036
 FIELDS = ['file', 'slide', 'prob_parasitized', 'label', 'reason', 'box']  # the per-cell CSV's columns; box: x y w h in a photograph
+
+def spreadsheet_safe(v:str, # a file or slide name
+                    )->str:   # `v`, with a `'` before it if it starts with = + - or @
+    "A name a spreadsheet shows as text, not runs as a formula (OWASP's advice for CSV injection); `csv_name` undoes it"
+    return f"'{v}" if v[:1] in ('=', '+', '-', '@') else v
+
+def csv_name(v:str)->str:
+    "A name as `spreadsheet_safe` wrote it, read back"
+    return v[1:] if v[:1] == "'" and v[1:2] in ('=', '+', '-', '@') else v
 
 def append_rows(rows,                  # dicts with the `FIELDS`, e.g. from `screen`
                 dest:Path,             # the CSV to extend; made, with its header, when missing or empty
@@ -353,7 +367,7 @@ def append_rows(rows,                  # dicts with the `FIELDS`, e.g. from `scr
         w = csv.DictWriter(f, FIELDS, lineterminator='\n')
         if new: w.writeheader()
         for r in rows:
-            w.writerow(r)
+            w.writerow({**r, 'file': spreadsheet_safe(r['file']), 'slide': spreadsheet_safe(r['slide'])})
             if tally: tally.add(r)
 
 # %% ../nbs/04_predict.ipynb #685459f1
@@ -396,10 +410,12 @@ def resume_rows(part:Path,      # the `.partial` CSV an interrupted `predict` le
         if rows.fieldnames not in (None, FIELDS): raise DataError(f"{part} is no partial screening CSV: delete it, or choose another --csv")
         w.writeheader()
         for n, r in enumerate(rows, 1):
+            r = {**r, 'file': csv_name(r['file']), 'slide': csv_name(r['slide'])}
             if r['file'] != last:  # the next item's first row: the one before is whole
                 if r['file'] != next(names, None):
                     raise DataError(f"{part} is from another screening (its row {n} is {r['file']}): delete it, or choose another --csv")
-                w.writerows(held); [tally.add(h) for h in held]
+                w.writerows({**h, 'file': spreadsheet_safe(h['file']), 'slide': spreadsheet_safe(h['slide'])} for h in held)
+                for h in held: tally.add(h)
                 done, last, held = done + (last is not None), r['file'], []
             if r['label'] in CLASSES and (float(r['prob_parasitized']) >= threshold) != (r['label'] == CLASSES[0]):
                 raise DataError(f"{part} was screened at another --threshold: rerun with that one, or delete it")
@@ -461,7 +477,7 @@ def predict(model:str,                  # a run folder, weights.pth (config.json
            )->dict:                     # `cells`, `slides`, `photos` (summaries and calls), `tally`, `resumed`, `floor` (None: no calls), `csv`, `fields`
     "Screen cell images and field photographs: a per-cell CSV, resumable after a crash, overlays, and per-slide parasitemia and calls"
     if not paths: raise DataError("Give at least one PATH: image files, folders or zips")
-    _check_csv(csv, [model, *paths], overwrite); _check_options(threshold, jobs)
+    _check_csv(csv, [model, *paths], overwrite); _check_options(threshold, jobs, bs)
     m, items, tally, part = open_model(model, threads, trust_pickle), Cells(paths), Tally(), Path(f'{csv}.partial')
     for s in items.skipped: tally.add(dict(file=s['file'], slide='', label=UNREADABLE, reason=s['problem']))
     with output_lock(csv):  # one screening at a time writes this CSV

@@ -19,6 +19,15 @@ def test_benchmarks_show_no_machine_path():
     assert portable(text) == text, 'BENCHMARKS.md holds a machine path: python benchmarks/record.py'
     assert portable(f'{root.parent}/shared/x /tmp/y') == '../shared/x $TMPDIR/y'
 
+def test_benchmarks_lead_with_today():
+    "BENCHMARKS.md is as `record.organise` leaves it: its summary and contents current, each summary row found, nothing superseded left"
+    sys.path.insert(0, str(Path(__file__).parent.parent/'benchmarks'))
+    from record import BENCHMARKS, SUMMARY, SUPERSEDED, organise, pick, sections
+    text = BENCHMARKS.read_text(); secs = sections(text)
+    assert not SUPERSEDED & {t for t, _ in secs}, 'superseded sections in BENCHMARKS.md: python benchmarks/record.py'
+    assert organise(text) == text, 'the summary or contents is stale: python benchmarks/record.py'
+    assert [what for what, start, key, cols in SUMMARY if not pick(secs, start, key, cols)[2]] == []
+
 def test_every_benchmark_script_answers_help():
     "Each script in benchmarks/ imports and parses its arguments (`--help`): none breaks unseen between the runs that use it"
     scripts = sorted((Path(__file__).parent.parent/'benchmarks').glob('*.py'))

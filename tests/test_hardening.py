@@ -302,3 +302,27 @@ def test_nan_weights_stop_the_screening_with_a_message(tiny, synth, tmp_path, ca
     torch.save(w, run/'weights.pth')
     rc, out, err = cli(capsys, 'predict', run, synth, '--csv', tmp_path/'cells.csv')
     assert rc == 2 and 'not a number' in err and not (tmp_path/'cells.csv').exists()
+
+# --- issue #38, 17, 18, 20, 22, 35
+def test_names_that_look_like_formulas_are_written_as_text(tiny, synth, tmp_path, capsys):
+    slide = tmp_path/'=cmd'; slide.mkdir()
+    for i, f in enumerate(sorted((synth/'Uninfected').iterdir())[:2]): shutil.copy(f, slide/f'@SUM(A{i}).png')
+    rc, out, _ = cli(capsys, 'predict', tiny/'model.onnx', slide, '--csv', tmp_path/'cells.csv')
+    rows = list(csv.DictReader(open(tmp_path/'cells.csv')))
+    assert rc == 0 and all(r['slide'] == "'=cmd" and Path(r['file']).name.startswith("@SUM") for r in rows)
+    assert all(not r['file'].startswith(('=', '+', '-', '@')) for r in rows)
+
+def test_a_pipe_among_the_images_is_skipped_not_waited_on(tiny, synth, tmp_path, capsys):
+    os.mkfifo(synth/'Uninfected'/'pipe.png')
+    rc, out, _ = cli(capsys, 'predict', tiny/'model.onnx', synth, '--csv', tmp_path/'cells.csv')
+    assert rc == 0 and 'pipe.png: not a regular file' in out
+
+@pytest.mark.parametrize('args, msg', [(['--jobs', '1000'], '--jobs must be 1 to'), (['--bs', '-1'], '--bs must be 1 to 4096'),
+                                       (['--bs', '0'], '--bs must be 1 to 4096')])
+def test_bad_screening_options_are_refused(args, msg, tiny, synth, tmp_path, capsys):
+    rc, out, err = cli(capsys, 'predict', tiny/'model.onnx', synth, '--csv', tmp_path/'cells.csv', *args)
+    assert rc == 2 and msg in err and not (tmp_path/'cells.csv').exists()
+
+def test_an_ensemble_of_one_run_twice_is_refused(tiny, tmp_path, capsys):
+    rc, out, err = cli(capsys, 'ensemble', tiny, tiny)
+    assert rc == 2 and 'given twice' in err

@@ -2,7 +2,7 @@
 and ROC AUC with their patient-bootstrap intervals (and the cell-independent Wilson ones beside them), the per-fold spread,
 training time per fold, patient-level sensitivity and specificity of the screening calls, the floor, and, with test patients,
 what the fold ensemble gains over its members. The ensemble's size and speed: `python benchmarks/infer.py CV_DIR`.
-Usage: python benchmarks/cv.py CV_DIR [NOTE]
+Usage: python benchmarks/cv_scores.py CV_DIR [NOTE]
 """
 import argparse, json
 from pathlib import Path

@@ -2,7 +2,7 @@
 `load_cell` makes it at 64 px, losslessly (WebP), into gzipped tar parts of about --part-mb; `unpack` writes them back as 64 px PNGs
 under the original folder and file names. Training at 64 px reads the same pixels from either folder (`load_cell` of a 64 px
 square is the identity); other sizes would not.
-Usage: python benchmarks/carry_cells.py pack SRC DEST_PREFIX [--part-mb 30] [--max-cells N]   then   python benchmarks/carry_cells.py unpack DEST PART ...
+Usage: python tools/carry_cells.py pack SRC DEST_PREFIX [--part-mb 30] [--max-cells N]   then   python tools/carry_cells.py unpack DEST PART ...
 """
 import argparse, io, tarfile
 from concurrent.futures import ProcessPoolExecutor

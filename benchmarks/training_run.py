@@ -2,7 +2,7 @@
 GPU) the GPU's utilisation; and the time from a cold start to a target validation accuracy.
 
 Patient split of the data, 20% of patients for validation, no test hold-out, seed 0 (the issue's protocol).
-Usage: python benchmarks/train.py --arch efficientnet_lite0 [--size 64] [--pretrained auto] [--epochs-head 1]
+Usage: python benchmarks/training_run.py --arch efficientnet_lite0 [--size 64] [--pretrained auto] [--epochs-head 1]
        [--epochs-full 4] [--lr X] [--head-width 256] [--cache] [--target 0.96] [--max-cells N] [--data PATH] [--out /tmp/bench_runs]
 """
 import argparse, resource, subprocess, threading, time
