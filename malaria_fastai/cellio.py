@@ -27,8 +27,8 @@ class DataError(Exception):
     "A problem with the user's data, paths or options, explained in words; the command line prints it and exits 2"
 
 # %% ../nbs/00_cellio.ipynb #0b20ae54
-_PATIENT_RE = re.compile(r'^C\d+[A-Za-z]?P(\d+)')
-_CONTROL_RE = re.compile(r'^C(\d+)')
+_PATIENT_RE = re.compile(r'^C\d+[A-Za-z]?P(\d+)[A-Za-z]*_?thin', re.I)  # C33P1thinF_..., C167P128ReThinF_...
+_CONTROL_RE = re.compile(r'^C(\d+)[A-Za-z]*_?thin', re.I)              # C1_thinF_..., C3thin_original_...: NIH-shaped names only
 
 # %% ../nbs/00_cellio.ipynb #214a6022
 def patient_id(fname:str, # an NIH cell file name, e.g. 'C33P1thinF_IMG_20150619_114756a_cell_179.png'

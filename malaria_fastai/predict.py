@@ -4,7 +4,7 @@
 
 # %% ../nbs/04_predict.ipynb #99ecb8b6
 from __future__ import annotations
-import contextlib, csv, io, itertools, json, multiprocessing, os, zipfile
+import contextlib, csv, io, itertools, json, multiprocessing, os, re, zipfile
 try: import fcntl  # POSIX file locks; elsewhere a screening's output is not locked
 except ImportError: fcntl = None
 from collections import Counter, deque
@@ -16,10 +16,10 @@ from fastprogress.fastprogress import progress_bar
 from .cellio import *
 
 # %% auto #0
-__all__ = ['UNREADABLE', 'MAX_MEMBER_BYTES', 'FIELDS', 'Cells', 'slide_key', 'Tally', 'slide_summary', 'preprocessing_problem',
-           'OnnxModel', 'TorchModel', 'open_model', 'NotACell', 'read_cells', 'overlay_path', 'screen', 'predict_cells',
-           'spreadsheet_safe', 'csv_name', 'append_rows', 'fields_folder', 'resume_rows', 'screening_key',
-           'output_lock', 'predict']
+__all__ = ['UNREADABLE', 'MAX_MEMBER_BYTES', 'FIELDS', 'Cells', 'zip_member', 'slide_key', 'Tally', 'slide_summary',
+           'preprocessing_problem', 'OnnxModel', 'TorchModel', 'open_model', 'NotACell', 'read_cells', 'overlay_path',
+           'screen', 'predict_cells', 'spreadsheet_safe', 'csv_name', 'append_rows', 'fields_folder', 'resume_rows',
+           'screening_key', 'output_lock', 'predict']
 
 # %% ../nbs/04_predict.ipynb #2a12ab30
 def _walk(folder:Path,  # searched recursively, a folder at a time
@@ -63,10 +63,15 @@ class Cells:
     def __len__(self): return self.n
 
 # %% ../nbs/04_predict.ipynb #69bf838a
+def zip_member(name:str)->tuple|None:
+    "(the zip, the member) of a cell's name in a zip (`a.zip!slide1/c.png`), None for a file's"
+    return (m[1], m[2]) if (m := re.match(r'(.*\.zip)!(.*)$', name, re.I | re.S)) else None
+
 def slide_key(name:str)->str:
-    "The patient in an NIH file name, else the image's folder"
-    leaf = name.split('!')[-1]
-    return patient_id(Path(leaf).name) or (Path(leaf).parent.name or '.')
+    "The patient of an NIH-shaped file name, else the image's folder as given (`day1/slide1`, `a.zip!slide1`): two folders never merge"
+    if pid := patient_id(Path(name).name): return pid
+    if z := zip_member(name): return f"{z[0]}!{z[1].rpartition('/')[0]}".rstrip('!')
+    return str(Path(name).parent)
 
 # %% ../nbs/04_predict.ipynb #44f627ff
 UNREADABLE = 'unreadable'  # the label of a file that could not be read as an image
@@ -279,9 +284,10 @@ def _label(model, rows:list, xs:list, threshold:float)->list:
 
 def overlay_path(folder:Path, # where a screening's overlays go
                  name:str,    # the photograph's name in the CSV
-                )->Path:      # `folder`/slide/photo.overlay.jpg
-    "Where a field photograph's overlay is saved: in a folder per slide"
-    return folder/slide_key(name)/f"{Path(name.split('!')[-1]).stem}.overlay.jpg"
+                )->Path:      # `folder`/slide path/photo.overlay.jpg
+    "Where a field photograph's overlay is saved: under its slide's folder path (less `..` and the root), by its name"
+    parts = [p for p in Path(slide_key(name).replace('!', '/')).parts if p not in ('..', '.', Path(p).anchor)]
+    return folder.joinpath(*parts)/f"{Path(z[1] if (z := zip_member(name)) else name).stem}.overlay.jpg"
 
 def _photo(src)->np.ndarray:
     "A field photograph's pixels, read again (for its overlay) apart from the zips the reader holds open"

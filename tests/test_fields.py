@@ -5,6 +5,7 @@ import numpy as np, pytest
 from PIL import Image, ImageFilter
 from malaria_fastai.cli import main
 from malaria_fastai.data import synth_field, _png_bomb
+from malaria_fastai.predict import overlay_path
 
 @pytest.fixture(scope='module')
 def model(tmp_path_factory):
@@ -29,9 +30,9 @@ def test_photographs_are_screened_cell_by_cell(model, tmp_path, capsys):
     boxes = [tuple(map(int, r['box'].split())) for r in rows if r['file'].endswith('turned.jpg')]
     assert len(boxes) == len(centres) and all(x + w <= field.shape[0] and y + h <= field.shape[1] for x, y, w, h in boxes)  # upright
     fields = tmp_path/'cells_fields'
-    assert sorted(p.relative_to(fields).as_posix() for p in fields.rglob('*.*')) == [
-        'photos.csv', 'slide7/a.overlay.jpg', 'slide7/turned.overlay.jpg']
-    assert Image.open(fields/'slide7'/'turned.overlay.jpg').size == (field.shape[0], field.shape[1])
+    overlays = [overlay_path(fields, str(slide/n)) for n in ('a.jpg', 'turned.jpg')]
+    assert sorted(fields.rglob('*.*')) == sorted([fields/'photos.csv', *overlays]) and overlays[0].parent.name == 'slide7'
+    assert Image.open(overlays[1]).size == (field.shape[0], field.shape[1])
     assert [r['cells'] for r in csv.DictReader(open(fields/'photos.csv'))] == [str(len(centres))]*2
     assert '2 field photographs' in o.out and 'slide7' in o.out
 

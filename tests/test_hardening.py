@@ -304,10 +304,10 @@ def test_nan_weights_stop_the_screening_with_a_message(tiny, synth, tmp_path, ca
     assert rc == 2 and 'not a number' in err and not (tmp_path/'cells.csv').exists()
 
 # --- issue #38, 17, 18, 20, 22, 35
-def test_names_that_look_like_formulas_are_written_as_text(tiny, synth, tmp_path, capsys):
-    slide = tmp_path/'=cmd'; slide.mkdir()
+def test_names_that_look_like_formulas_are_written_as_text(tiny, synth, tmp_path, capsys, monkeypatch):
+    slide = tmp_path/'=cmd'; slide.mkdir(); monkeypatch.chdir(tmp_path)  # given as `=cmd`: the slide's name is `=cmd`
     for i, f in enumerate(sorted((synth/'Uninfected').iterdir())[:2]): shutil.copy(f, slide/f'@SUM(A{i}).png')
-    rc, out, _ = cli(capsys, 'predict', tiny/'model.onnx', slide, '--csv', tmp_path/'cells.csv')
+    rc, out, _ = cli(capsys, 'predict', tiny/'model.onnx', '=cmd', '--csv', tmp_path/'cells.csv')
     rows = list(csv.DictReader(open(tmp_path/'cells.csv')))
     assert rc == 0 and all(r['slide'] == "'=cmd" and Path(r['file']).name.startswith("@SUM") for r in rows)
     assert all(not r['file'].startswith(('=', '+', '-', '@')) for r in rows)
