@@ -12,11 +12,11 @@ try: import pyspng  # libspng, the `fast` extra: decodes a PNG cell in about 60%
 except ImportError: pyspng = None
 
 # %% auto #0
-__all__ = ['CLASSES', 'IMAGE_EXTS', 'MAX_PIXELS', 'MIN_SIDE', 'MAX_PHOTO_PIXELS', 'CELL_FEATURES', 'DataError', 'patient_id',
-           'to_rgb8', 'pad_square', 'size_problem', 'decode_png', 'read_rgb', 'prepare_cell', 'load_cell', 'is_field',
-           'no_colour', 'cell_array', 'cell_features', 'feature_ranges', 'not_a_cell', 'wilson', 'floor_count',
-           'slide_call', 'umask_mode', 'partial_prefix', 'atomic_write', 'check_writable', 'fingerprint', 'file_digest',
-           'counted']
+__all__ = ['CLASSES', 'IMAGE_EXTS', 'MAX_PIXELS', 'MIN_SIDE', 'MAX_PHOTO_PIXELS', 'CELL_FEATURES', 'STAIN_FEATURES', 'DataError',
+           'patient_id', 'to_rgb8', 'pad_square', 'size_problem', 'decode_png', 'read_rgb', 'prepare_cell', 'load_cell',
+           'is_field', 'no_colour', 'cell_array', 'cell_features', 'feature_ranges', 'not_a_cell', 'wilson',
+           'floor_count', 'slide_call', 'umask_mode', 'partial_prefix', 'atomic_write', 'check_writable', 'fingerprint',
+           'file_digest', 'counted']
 
 # %% ../nbs/00_cellio.ipynb #73a2497e
 CLASSES = ('Parasitized', 'Uninfected')  # fastai's CategoryBlock sorts them too: index 0 is Parasitized
@@ -164,12 +164,15 @@ def feature_ranges(features:list,    # `cell_features` of training cells
     lo, hi = np.quantile(f, q, axis=0), np.quantile(f, 1 - q, axis=0)
     return {k: [round(float(l - margin*(h - l)), 4), round(float(h + margin*(h - l)), 4)] for k, l, h in zip(CELL_FEATURES, lo, hi)}
 
+STAIN_FEATURES = ('red', 'green', 'blue', 'contrast')  # what another lab's stain and camera change: recorded, not checked
+
 def not_a_cell(features:dict, # from `cell_features`
                ranges:dict,   # from `feature_ranges`
               )->str|None:    # why the image is not a cell crop; None if it may be one
-    "The first plausibility feature outside the range training cells show, as a reason"
+    "The first shape or layout feature outside the range training cells show, as a reason; colour and contrast are the stain's"
     for k, (lo, hi) in ranges.items():
-        if not lo <= features[k] <= hi: return f"{CELL_FEATURES[k]} is {features[k]:.3g}, outside the {lo:.3g} to {hi:.3g} of training cells"
+        if k not in STAIN_FEATURES and not lo <= features[k] <= hi:
+            return f"{CELL_FEATURES[k]} is {features[k]:.3g}, outside the {lo:.3g} to {hi:.3g} of training cells"
 
 # %% ../nbs/00_cellio.ipynb #f27c35cc
 def wilson(k:int, # successes
