@@ -20,7 +20,7 @@ __all__ = ['CLASSES', 'IMAGE_EXTS', 'MAX_PIXELS', 'MIN_SIDE', 'MAX_PHOTO_PIXELS'
 
 # %% ../nbs/00_cellio.ipynb #73a2497e
 CLASSES = ('Parasitized', 'Uninfected')  # fastai's CategoryBlock sorts them too: index 0 is Parasitized
-IMAGE_EXTS = ('.png', '.jpg', '.jpeg', '.tif', '.tiff', '.bmp')
+IMAGE_EXTS = ('.png', '.jpg', '.jpeg', '.tif', '.tiff', '.bmp', '.webp', '.gif')
 
 # %% ../nbs/00_cellio.ipynb #26ed867a
 class DataError(Exception):
@@ -28,7 +28,7 @@ class DataError(Exception):
 
 # %% ../nbs/00_cellio.ipynb #0b20ae54
 _PATIENT_RE = re.compile(r'^C\d+[A-Za-z]?P(\d+)[A-Za-z]*_?thin', re.I)  # C33P1thinF_..., C167P128ReThinF_...
-_CONTROL_RE = re.compile(r'^C(\d+)[A-Za-z]*_?thin', re.I)              # C1_thinF_..., C3thin_original_...: NIH-shaped names only
+_CONTROL_RE = re.compile(r'^C(\d+)[A-Za-z]*_?thin', re.I)              # C1_thinF_..., C3thin_original_...
 
 # %% ../nbs/00_cellio.ipynb #214a6022
 def patient_id(fname:str, # an NIH cell file name, e.g. 'C33P1thinF_IMG_20150619_114756a_cell_179.png'
@@ -89,7 +89,7 @@ def decode_png(f, # a binary file, at its start
 def read_rgb(path:Path|str,          # an image file, or a binary file object
              max_pixels:int=MAX_PIXELS, # refuse a larger image from its header (`MAX_PHOTO_PIXELS` for photographs)
             )->np.ndarray:           # (H, W, 3) uint8, upright
-    "An image's pixels as 8-bit RGB, upright (its EXIF rotation applied), whatever its format and mode; ValueError if too large"
+    "An image's pixels as 8-bit RGB, upright (EXIF rotation applied), whatever its format; ValueError if too large"
     with open(path, 'rb') if isinstance(path, (str, os.PathLike)) else contextlib.nullcontext(path) as f:
         if (a := decode_png(f, max_pixels)) is None:
             with Image.open(f) as img:
@@ -164,12 +164,12 @@ def feature_ranges(features:list,    # `cell_features` of training cells
     lo, hi = np.quantile(f, q, axis=0), np.quantile(f, 1 - q, axis=0)
     return {k: [round(float(l - margin*(h - l)), 4), round(float(h + margin*(h - l)), 4)] for k, l, h in zip(CELL_FEATURES, lo, hi)}
 
-STAIN_FEATURES = ('red', 'green', 'blue', 'contrast')  # what another lab's stain and camera change: recorded, not checked
+STAIN_FEATURES = ('red', 'green', 'blue', 'contrast')  # what another lab's stain and camera change: kept, not checked
 
 def not_a_cell(features:dict, # from `cell_features`
                ranges:dict,   # from `feature_ranges`
               )->str|None:    # why the image is not a cell crop; None if it may be one
-    "The first shape or layout feature outside the range training cells show, as a reason; colour and contrast are the stain's"
+    "The first shape or layout feature outside the range training cells show, as a reason (colour is the stain's)"
     for k, (lo, hi) in ranges.items():
         if k not in STAIN_FEATURES and not lo <= features[k] <= hi:
             return f"{CELL_FEATURES[k]} is {features[k]:.3g}, outside the {lo:.3g} to {hi:.3g} of training cells"

@@ -223,20 +223,22 @@ def export_onnx(lib, kw):
 # %% ../nbs/07_cli.ipynb #84ef8be3
 @command('malaria_fastai.predict:predict', pos=['model'])
 def predict(lib, kw):
-    "Screen cell images and field photographs: a per-cell CSV, resumable after a crash, overlays, and per-slide parasitemia and calls"
+    "Screen cells and field photographs: a per-cell CSV, resumable, overlays, per-slide parasitemia and calls"
     from malaria_fastai.predict import UNREADABLE
     r = lib(kw.pop('model'), *kw.pop('paths'), **kw)
     n, ex = r['tally'].labels, r['tally'].examples
-    if r['resumed']: print(f"Resumed: {r['resumed']:,} files already had their rows in {r['csv']}.partial; screened the rest.")
+    if r['resumed']: print(f"Resumed: {r['resumed']:,} files had their rows in {r['csv']}.partial; screened the rest.")
     w = max(len(s['slide']) for s in r['slides'])
     print(f"\n{'slide':{w}}  cells  parasitized  parasitemia %  (95% CI)         call")
     for s in r['slides']: print(f"{s['slide']:{w}}  {s['cells']:5d}  {s['parasitized']:11d}  {s['parasitemia_pct']:13.2f}  ({s['low_pct']:6.2f} to {s['high_pct']:6.2f})  {s['call']}")
     print('\n' + floor_text(r['floor'] or r['model_floor'], r['floor'] is not None))
     if not r['checked']: print("The model has no cell ranges: images were not checked for being cell crops (export it again).")
     if p := r['photos']:
-        print(f"\n{len(p):,} field photographs, {sum(x['cells'] for x in p):,} cells found in them: each one's count and call in {r['fields']/'photos.csv'},"
-              f" its cells outlined in {r['fields']}/<slide>/<photo>.overlay.jpg")
-    for label, what in (('not_a_cell', "Refused {} images, neither a single-cell crop nor a field of red cells (left out of the parasitemia; in the CSV with the reason):"),
+        print(f"\n{len(p):,} field photographs, {sum(x['cells'] for x in p):,} cells found in them: each one's count "
+              f"and call in {r['fields']/'photos.csv'}, overlays in {r['fields']}/<slide>/<photo>.overlay.jpg")
+    refused = ("Refused {} images, neither a single-cell crop nor a field of red cells "
+               "(left out of the parasitemia; in the CSV with the reason):")
+    for label, what in (('not_a_cell', refused),
                         (UNREADABLE, f"Skipped {{}} unreadable files (in the CSV as '{UNREADABLE}', with the reason):")):
         if n[label]: print('\n' + what.format(n[label])); [print(f"  {x['file']}: {x['problem']}") for x in ex[label]]
         if n[label] > len(ex[label]): print(f"  ... and {n[label] - len(ex[label]):,} more")

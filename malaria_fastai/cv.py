@@ -236,7 +236,8 @@ def ensemble(*members:str,       # finished runs of one patient split (the same 
     "Finished runs of one patient split as one model, their mean probability: a run folder for `evaluate`, `export-onnx`, `predict` and `train --teacher`"
     rs = [Run(m) for m in members]
     if len(rs) < 2: raise DataError(f"an ensemble needs two or more finished runs (got {len(rs)})")
-    if len({r.path.resolve() for r in rs}) < len(rs): raise DataError("a run is given twice: an ensemble's members must be different runs")
+    if len({r.path.resolve() for r in rs}) < len(rs):
+        raise DataError("a run is given twice: an ensemble's members must be different runs")
     if bad := [str(r.path) for r in rs if not r.finished]: raise DataError(f"not finished runs (no config.json): {', '.join(bad)}")
     c = rs[0].config
     if len({r.config.split_fingerprint for r in rs}) > 1: raise DataError("the runs were not trained on one patient split: train them with the same --seed, --valid-pct and --test-pct")

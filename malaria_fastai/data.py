@@ -233,8 +233,8 @@ def synth_field(r:int=14,              # the cells' radius, in pixels
     "A made field photograph: discs with pale centres on a jittered grid, the first two touching, on a light background"
     rng = np.random.default_rng(seed); a = np.zeros((*size, 3), np.uint8); a[:] = (200, 225, 205)
     yy, xx = np.mgrid[:size[0], :size[1]]
-    centres = [(40, 40), (40, 40 + 2*r - 3)] + [(y + rng.integers(-5, 6), x + rng.integers(-5, 6))
-                                              for y in range(100, size[0] - 30, 70) for x in range(40, size[1] - 30, 70)]
+    grid = [(y, x) for y in range(100, size[0] - 30, 70) for x in range(40, size[1] - 30, 70)]
+    centres = [(40, 40), (40, 40 + 2*r - 3)] + [(y + rng.integers(-5, 6), x + rng.integers(-5, 6)) for y, x in grid]
     for cy, cx in centres:
         d = np.hypot(yy - cy, xx - cx); a[d < r] = (175, 135, 160); a[d < r/3] = (190, 165, 180)
     return a, centres

@@ -52,7 +52,7 @@ def outlines(labels:np.ndarray, # from `find_cells`
 def cell_regions(labels:np.ndarray, # from `find_cells`
                  small:float=0.3,   # smaller than this share of the median region's area: debris or a platelet
                  large:float=2.5,   # larger than this many times its area: a clump or a white cell
-                )->list:            # a dict per region: `label`, `box` (x, y, w, h), `area`, `outline`, `why` ('' for a cell kept)
+                )->list:            # dicts: `label`, `box` (x, y, w, h), `area`, `outline`, `why` ('': kept)
     "The regions of a field, each with its box, and why it is not a red cell to screen ('' if it is)"
     h, w = labels.shape; props = measure.regionprops(labels); edges, out = outlines(labels), []
     cell = np.median([p.area for p in props]) if props else 0  # most regions are single cells: the median one is a cell
@@ -60,7 +60,8 @@ def cell_regions(labels:np.ndarray, # from `find_cells`
         y0, x0, y1, x1 = p.bbox
         why = ('cut by the border' if y0 == 0 or x0 == 0 or y1 == h or x1 == w else
                'too small for a cell' if p.area < small*cell else 'too large for one cell' if p.area > large*cell else '')
-        out.append(dict(label=p.label, box=(x0, y0, x1 - x0, y1 - y0), area=int(p.area), outline=edges[p.label], why=why))
+        box = (x0, y0, x1 - x0, y1 - y0)
+        out.append(dict(label=p.label, box=box, area=int(p.area), outline=edges[p.label], why=why))
     return out
 
 # %% ../nbs/03a_fields.ipynb #af72fc02
@@ -111,7 +112,7 @@ def field_cells(a:np.ndarray, # a field photograph, 8-bit RGB
 def sharpness(a:np.ndarray, # the photograph, 8-bit RGB
               regions:list,  # from `field_cells`
              )->float:       # the median gradient across the cells' outlines, in the photo's contrasts per cell radius
-    "How sharp the cells' outlines are: a blurred (out-of-focus) photograph's edges spread over a larger share of a cell"
+    "How sharp the cells' outlines are: an out-of-focus photograph's edges spread over a larger share of a cell"
     g = filters.gaussian(a[..., 1].astype(np.float32), 1, preserve_range=True)
     kept = [x for x in regions if not x['why']]
     ys, xs = (np.concatenate([x['outline'][i] for x in kept]) for i in (0, 1))
@@ -121,22 +122,25 @@ def sharpness(a:np.ndarray, # the photograph, 8-bit RGB
 def field_problem(regions:list,  # from `field_cells`
                   a:np.ndarray,  # the photograph
                  )->str|None:    # why the photograph cannot be screened; None if it can
-    "Why a photograph holds no field of red cells to screen: too few cells, too small, covering too little of it, or out of focus"
+    "Why a photograph holds no field of red cells to screen: too few, too small, too little of it, or out of focus"
     areas = [x['area'] for x in regions if not x['why']]
-    if len(areas) < MIN_FIELD_CELLS: return f"no field of red cells: {len(areas)} found, a thin-smear photograph has at least {MIN_FIELD_CELLS}"
-    if (m := np.median(areas)) < MIN_CELL_AREA: return f"no field of red cells: the objects found are {m:.0f} px, too small for red cells"
-    if (c := sum(areas)/(a.shape[0]*a.shape[1])) < MIN_FIELD_COVER: return f"no field of red cells: cells cover {c:.1%} of it"
-    if (s := sharpness(a, regions)) < MIN_SHARPNESS: return f"out of focus: the cells' outlines have sharpness {s:.1f}, under {MIN_SHARPNESS}"
+    why = "no field of red cells:"
+    if len(areas) < MIN_FIELD_CELLS: return f"{why} {len(areas)} found, a thin smear shows at least {MIN_FIELD_CELLS}"
+    if (m := np.median(areas)) < MIN_CELL_AREA: return f"{why} the objects found are {m:.0f} px, too small for cells"
+    if (c := sum(areas)/(a.shape[0]*a.shape[1])) < MIN_FIELD_COVER: return f"{why} cells cover {c:.1%} of it"
+    if (s := sharpness(a, regions)) < MIN_SHARPNESS:
+        return f"out of focus: the cells' outlines have sharpness {s:.1f}, under {MIN_SHARPNESS}"
 
 # %% ../nbs/03a_fields.ipynb #fd000001
 def screen_field(photo:Path|str|np.ndarray, # a field photograph: a file, or its 8-bit RGB pixels
                  model,                     # `predict.open_model`'s back end, or anything with `size`, `stats` and a batch call
                  threshold:float=0.5,       # a cell is called parasitized when its probability is at least this
-                )->tuple:                   # (regions: `field_cells` with `prob_parasitized` on the cells kept; the overlay)
+                )->tuple:                   # (`field_cells`, `prob_parasitized` on the cells kept; the overlay)
     "Find, cut out and screen the red cells of a field photograph; the regions with their probabilities, and the overlay"
     a = photo if isinstance(photo, np.ndarray) else read_rgb(photo, MAX_PHOTO_PIXELS)
     regions = field_cells(a, model.size)
     kept = [x for x in regions if not x['why']]
     if kept:
-        for x, p in zip(kept, model(cell_array(np.stack([x['cell'] for x in kept]), model.stats))): x['prob_parasitized'] = round(float(p), 5)
+        probs = model(cell_array(np.stack([x['cell'] for x in kept]), model.stats))
+        for x, p in zip(kept, probs): x['prob_parasitized'] = round(float(p), 5)
     return regions, field_overlay(a, regions, threshold)

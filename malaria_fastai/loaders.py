@@ -23,8 +23,8 @@ def cell_cache(cells:pd.DataFrame, # the cells, in the order of the array's rows
                size:int,           # side of the square cell, in pixels
                folder:Path,        # where cache files go
               )->Path:             # the array file, (cells, size, size, 3) uint8
-    "The cells decoded and resized once into one array file in `folder`, made unless it is there (for these files as they are now)"
-    stamps = [(f, (st := os.stat(Path(root)/f)).st_size, st.st_mtime_ns) for f in cells.file]  # a file changed since: another cache
+    "The cells decoded and resized once into one array file in `folder`, made unless there for these files as they are"
+    stamps = [(f, (st := os.stat(Path(root)/f)).st_size, st.st_mtime_ns) for f in cells.file]  # changed: new cache
     path = Path(folder)/f"cells-{size}px-{fingerprint(str(Path(root).resolve()), size, stamps)}.npy"
     if not path.exists():
         with atomic_write(path) as tmp:

@@ -22,6 +22,11 @@ __all__ = ['UNREADABLE', 'MAX_MEMBER_BYTES', 'FIELDS', 'Cells', 'zip_member', 's
            'screening_key', 'output_lock', 'predict']
 
 # %% ../nbs/04_predict.ipynb #2a12ab30
+def _not_screened(name:str)->str|None:
+    "Why a file found in a folder or zip is not screened: a zip (give it as a PATH), or no image; None for an image"
+    if name.lower().endswith('.zip'): return 'a zip inside a folder or zip: give it as a PATH to screen it'
+    if not name.lower().endswith(IMAGE_EXTS): return f"not an image file ({', '.join(IMAGE_EXTS)} are)"
+
 def _walk(folder:Path,  # searched recursively, a folder at a time
           skipped:list,  # gets a dict (file, problem) for each sub-folder not searched
          ):              # yields image files, sorted within each folder
@@ -30,21 +35,25 @@ def _walk(folder:Path,  # searched recursively, a folder at a time
     for d, dirs, names in os.walk(folder, onerror=unreadable):
         dirs.sort()
         skipped += [dict(file=str(Path(d)/n), problem='symlinked folder (not followed)') for n in dirs if (Path(d)/n).is_symlink()]
-        for f in (Path(d)/n for n in sorted(names) if n.lower().endswith(IMAGE_EXTS)):
-            if f.is_file(): yield f
-            else: skipped.append(dict(file=str(f), problem='not a regular file (a pipe, a device or a broken link): not read'))
+        for f in (Path(d)/n for n in sorted(names)):
+            if why := _not_screened(f.name): skipped.append(dict(file=str(f), problem=why))
+            elif f.is_file(): yield f
+            else: skipped.append(dict(file=str(f), problem='not a regular file (a pipe, a device or a broken link)'))
 
 # %% ../nbs/04_predict.ipynb #2a12ab33
-def _zip_names(p:Path)->list:
-    "The image members of the zip `p`, sorted"
+def _zip_names(p:Path, skipped:list)->list:
+    "The image members of the zip `p`, sorted; `skipped` gets the other files in it, each with why"
     try:
-        with zipfile.ZipFile(p) as z: return sorted(m for m in z.namelist() if m.lower().endswith(IMAGE_EXTS) and not m.startswith('__MACOSX'))
+        with zipfile.ZipFile(p) as z: names = sorted(m for m in z.namelist() if not m.endswith('/') and not m.startswith('__MACOSX'))
     except zipfile.BadZipFile: raise DataError(f"{p} is not a readable zip file") from None
+    skipped += [dict(file=f'{p}!{m}', problem=why) for m in names if (why := _not_screened(m))]
+    return [m for m in names if not _not_screened(m)]
 
 def _distinct(paths:list)->list:
     "`paths` less any given twice or lying inside a folder also given: each file is screened once"
     res = [p.resolve() for p in paths]
-    return [p for i, (p, r) in enumerate(zip(paths, res)) if r not in res[:i] and not any(d != r and d in r.parents for d in res if d.is_dir())]
+    inside = lambda r: any(d != r and d in r.parents for d in res if d.is_dir())
+    return [p for i, (p, r) in enumerate(zip(paths, res)) if r not in res[:i] and not inside(r)]
 
 class Cells:
     "The cell images under `paths` as (name, source) pairs, listed lazily, in the same order each time it is iterated"
@@ -57,7 +66,7 @@ class Cells:
     def _items(self, skipped:list):
         for p in self.paths:
             if p.is_dir(): yield from ((str(f), f) for f in _walk(p, skipped))
-            elif p.suffix.lower() == '.zip': yield from ((f'{p}!{m}', (p, m)) for m in _zip_names(p))
+            elif p.suffix.lower() == '.zip': yield from ((f'{p}!{m}', (p, m)) for m in _zip_names(p, skipped))
             else: yield (str(p), p)
     def __iter__(self): return self._items([])  # source: a Path, or (zip path, member)
     def __len__(self): return self.n
@@ -68,7 +77,7 @@ def zip_member(name:str)->tuple|None:
     return (m[1], m[2]) if (m := re.match(r'(.*\.zip)!(.*)$', name, re.I | re.S)) else None
 
 def slide_key(name:str)->str:
-    "The patient of an NIH-shaped file name, else the image's folder as given (`day1/slide1`, `a.zip!slide1`): two folders never merge"
+    "The patient of an NIH-shaped file name, else the image's folder as given (`day1/slide1`, `a.zip!slide1`)"
     if pid := patient_id(Path(name).name): return pid
     if z := zip_member(name): return f"{z[0]}!{z[1].rpartition('/')[0]}".rstrip('!')
     return str(Path(name).parent)
@@ -86,17 +95,20 @@ class Tally:
         self.labels[r['label']] += 1
         if r['label'] in self.examples and len(ex := self.examples[r['label']]) < self.keep: ex.append(dict(file=r['file'], problem=r['reason']))
         if r['label'] == UNREADABLE: return
-        for c in [self.slides.setdefault(r['slide'], [0, 0, 0])] + ([self.photos.setdefault(r['file'], [0, 0, 0])] if r.get('box') else []):
+        counts = [self.slides.setdefault(r['slide'], [0, 0, 0])]
+        if r.get('box'): counts.append(self.photos.setdefault(r['file'], [0, 0, 0]))
+        for c in counts:
             if r['label'] == 'not_a_cell': c[2] += 1
             else: c[0] += 1; c[1] += r['label'] == CLASSES[0]
     def summary(self, floor:dict|None=None, # the model's floor; None for no call
                 by:str='slide',             # 'slide', or 'photo' for each field photograph
-               )->list: # dicts: slide (or photo), cells, parasitized, parasitemia_pct, low_pct, high_pct, call, not_a_cell
-        "Cells, parasitized cells, parasitemia (%) with its 95% Wilson interval and the screening call, per slide or photograph"
+               )->list: # dicts: slide (or photo), cells, parasitized, parasitemia_pct, low_pct, high_pct, call...
+        "Cells, parasitized cells, parasitemia (%) with its 95% Wilson interval and the call, per slide or photograph"
         out = []
         for slide, (n, k, refused) in sorted((self.slides if by == 'slide' else self.photos).items()):
             lo, hi = wilson(k, n)
-            out.append({by: slide, 'cells': n, **dict( parasitized=k, parasitemia_pct=round(100*k/n, 2) if n else float('nan'), low_pct=round(100*lo, 2),
+            pct = round(100*k/n, 2) if n else float('nan')
+            out.append({by: slide, 'cells': n, **dict(parasitized=k, parasitemia_pct=pct, low_pct=round(100*lo, 2),
                             high_pct=round(100*hi, 2), call=slide_call(n, k, floor) if n else '', not_a_cell=refused)})
         return out
 
@@ -110,14 +122,17 @@ def slide_summary(rows:list, # per-cell dicts with `slide` and `label`
 
 # %% ../nbs/04_predict.ipynb #d6b2060c
 def preprocessing_problem(size, stats, classes, floor)->str|None:
-    "Why a model's stored preprocessing cannot be right: a size, a mean or std that is no number (or a std not above 0), other classes, a floor out of range"
-    try: mean, std = (np.asarray(s, np.float64) for s in stats); ok = mean.shape == std.shape == (3,) and np.isfinite(mean).all() and (std > 0).all()
-    except (TypeError, ValueError): ok = False
+    "Why a model's stored preprocessing is wrong: a size, mean or std no number (or std not above 0), classes, floor"
+    try: mean, std = (np.asarray(s, np.float64) for s in stats)
+    except (TypeError, ValueError): mean, std = np.zeros(0), np.zeros(0)
+    ok = mean.shape == std.shape == (3,) and np.isfinite(mean).all() and (std > 0).all()
     if not ok: return f"stats {stats!r}: three means and three standard deviations above 0 expected"
-    if not (isinstance(size, int) and MIN_SIDE <= size <= 1024): return f"size {size!r}: a cell side of {MIN_SIDE} to 1024 pixels expected"
-    if not isinstance(classes, (list, tuple)) or sorted(classes) != sorted(CLASSES): return f"classes {classes!r}: {CLASSES} expected, in any order"
-    if floor is not None and not (isinstance(floor, dict) and all(isinstance(floor.get(k), (int, float)) for k in ('fpr_high', 'alpha', 'threshold'))
-                                  and 0 <= floor['fpr_high'] <= 1 and 0 < floor['alpha'] < 1):
+    if not (isinstance(size, int) and MIN_SIDE <= size <= 1024): return f"size {size!r}: {MIN_SIDE} to 1024 expected"
+    if not isinstance(classes, (list, tuple)) or sorted(classes) != sorted(CLASSES):
+        return f"classes {classes!r}: {CLASSES} expected, in any order"
+    keys = ('fpr_high', 'alpha', 'threshold')
+    numbers = isinstance(floor, dict) and all(isinstance(floor.get(k), (int, float)) for k in keys)
+    if floor is not None and not (numbers and 0 <= floor['fpr_high'] <= 1 and 0 < floor['alpha'] < 1):
         return f"floor {floor!r}: fpr_high 0 to 1, alpha between 0 and 1 and a threshold expected"
 
 class OnnxModel:
@@ -135,7 +150,8 @@ class OnnxModel:
         try: (self.size, self.stats, self.classes, self.floor, self.cell_ranges) = (int(meta['size']), json.loads(meta['stats']), json.loads(meta['classes']),
                  json.loads(meta.get('floor', 'null')), json.loads(meta.get('cell_ranges', 'null')))  # older exports have no floor or ranges
         except (KeyError, ValueError) as e: raise DataError(f"{path} has damaged preprocessing metadata ({type(e).__name__}: {e}): export it again") from None
-        if why := preprocessing_problem(self.size, self.stats, self.classes, self.floor): raise DataError(f"{path} has damaged preprocessing metadata, {why}: export it again")
+        if why := preprocessing_problem(self.size, self.stats, self.classes, self.floor):
+            raise DataError(f"{path} has damaged preprocessing metadata, {why}: export it again")
         self.parasitized = self.classes.index(CLASSES[0])  # the output that is Parasitized, as the metadata says
         inp = self.session.get_inputs()[0]
         self.input = inp.name
@@ -171,7 +187,8 @@ def _torch_model(path:Path, trust_pickle:bool)->TorchModel:
     if path.suffix == '.pkl' and (path.parent/'weights.pth').is_file():
         print(f"{path.name}: using weights.pth beside it instead (no unpickling)"); path = path.parent
     run = Run(path if path.is_dir() else path.parent)
-    if why := preprocessing_problem(run.config.size, run.config.stats, CLASSES, run.floor): raise DataError(f"{run.path/'config.json'}: {why}")
+    if why := preprocessing_problem(run.config.size, run.config.stats, CLASSES, run.floor):
+        raise DataError(f"{run.path/'config.json'}: {why}")
     if path.suffix == '.pkl':
         if not trust_pickle: raise DataError(f"{path}: opening a .pkl runs the code inside it. Pass --trust-pickle only for a file you trust, or give the run's weights.pth or an .onnx export")
         from fastai.learner import load_learner
@@ -222,7 +239,7 @@ def _source(src)->Path|io.BytesIO:
 def _read_one(src, size:int, ranges:dict|None)->tuple:
     "(8-bit cell array, a field photograph's `source` and `regions`, or None; the problem or None) for one source"
     a = read_rgb(_source(src), MAX_PHOTO_PIXELS)
-    if no_colour(a): return None, NotACell('no colour (a grayscale image): the models learnt from stained cells in colour')
+    if no_colour(a): return None, NotACell('no colour (a grayscale image): the models learnt from stained cells')
     if is_field(a): return _read_field(a, src, size)
     if why := size_problem(a.shape[1::-1]): raise ValueError(why)  # a crop's own limit
     img = prepare_cell(a, size)
@@ -232,7 +249,8 @@ def _read_one(src, size:int, ranges:dict|None)->tuple:
 def _read_field(a:np.ndarray, src, size:int)->tuple:
     "A field photograph's found cells, or why it is no field of red cells (`NotACell`)"
     try: from malaria_fastai.fields import field_cells, field_problem
-    except ImportError: raise ValueError('a field photograph: install the fields extra (pip install "malaria-fastai[fields]") to screen it') from None
+    except ImportError:
+        raise ValueError('a field photograph: install the extra (pip install "malaria-fastai[fields]")') from None
     regions = field_cells(a, size)
     return (None, NotACell(why)) if (why := field_problem(regions, a)) else (dict(source=src, regions=regions), None)
 
@@ -246,7 +264,7 @@ def _read_chunk(chunk:list, size:int, ranges:dict|None=None)->list:
 
 # %% ../nbs/04_predict.ipynb #ea12d979
 def _next_chunk(got:list, chunk:int)->int:
-    "Files to decode in the next step so that it holds about `chunk` cells, after a step that gave `got` (a photograph holds many)"
+    "Files to decode next for about `chunk` cells a step, after one that gave `got` (a photograph holds many)"
     cells = sum(len(x['regions']) if isinstance(x, dict) else 1 for _, x, _ in got)
     return max(1, min(chunk, chunk*len(got)//max(1, cells)))
 
@@ -255,7 +273,7 @@ def read_cells(items,        # (name, source) pairs, e.g. a `Cells`
                chunk:int=64, # cells decoded per step (fewer files when they are field photographs)
                ranges:dict|None=None, # the model's `cell_ranges`: images outside them are refused as no cell crop
                jobs:int=1,   # decoding processes; 1 decodes in a background thread of this one
-              ):             # yields (name, 8-bit (size, size, 3) array, a field photograph's dict, or None; problem or None)
+              ):             # yields (name, 8-bit (size, size, 3) array, a photograph's dict, or None; problem or None)
     "Decode `items` in order, `jobs` chunks ahead of the caller: in a background thread, or in `jobs` processes"
     pool = ThreadPoolExecutor(1) if jobs == 1 else ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context('spawn'))
     ahead, items, n = deque(), iter(items), max(1, chunk//8)  # small steps first, until the files are known to be crops
@@ -276,7 +294,8 @@ def _label(model, rows:list, xs:list, threshold:float)->list:
     "`rows`, the cells among them (those with no label yet) given the model's probability of `xs` and their label"
     p = model(cell_array(np.stack(xs), model.stats)) if xs else np.zeros(0)
     if not np.isfinite(p).all():
-        raise DataError("The model gives a probability that is not a number (NaN or infinite): its weights or stats are damaged. Screening stopped")
+        raise DataError("The model gives a probability that is not a number (NaN or infinite): its weights or stats "
+                        "are damaged. Screening stopped")
     probs = iter(p)
     for r in rows:
         if r['label'] is None: p = float(next(probs)); r.update(prob_parasitized=round(p, 5), label=CLASSES[0] if p >= threshold else CLASSES[1])
@@ -297,12 +316,14 @@ def _photo(src)->np.ndarray:
 def _field_rows(model, name:str, photo:dict, threshold:float, overlays:Path|None)->list:
     "A row per cell found in a field photograph, with its box; its overlay saved under `overlays` (None: not drawn)"
     kept = [x for x in photo['regions'] if not x['why']]
-    rows = _label(model, [dict(file=name, slide=slide_key(name), prob_parasitized='', label=None, reason='', box=' '.join(map(str, x['box'])))
-                          for x in kept], [x['cell'] for x in kept], threshold)
+    row = lambda x: dict(file=name, slide=slide_key(name), prob_parasitized='', label=None, reason='',
+                         box=' '.join(map(str, x['box'])))
+    rows = _label(model, [row(x) for x in kept], [x['cell'] for x in kept], threshold)
     if overlays:
         from malaria_fastai.fields import field_overlay
         for x, r in zip(kept, rows): x['prob_parasitized'] = r['prob_parasitized']
-        with atomic_write(overlay_path(overlays, name)) as tmp: field_overlay(_photo(photo['source']), photo['regions'], threshold).save(tmp, quality=90)
+        with atomic_write(overlay_path(overlays, name)) as tmp:
+            field_overlay(_photo(photo['source']), photo['regions'], threshold).save(tmp, quality=90)
     return rows
 
 # %% ../nbs/04_predict.ipynb #7f142ef7
@@ -313,8 +334,8 @@ def screen(model,               # a back end from `open_model`, or anything with
            check:bool=True,     # refuse images that are not cell crops (with the model's `cell_ranges`, if it has them)
            jobs:int=1,          # decoding processes (`read_cells`)
            overlays:Path|None=None, # the folder for field photographs' overlays; None: none drawn
-          ):                    # yields a row per cell: file, slide, prob_parasitized, label, reason (and box, in a photograph)
-    "A row per item in their order, a batch at a time: its probability and label, or `not_a_cell` or `unreadable` with the reason; a row per cell found in a field photograph"
+          ):                    # yields a row per cell: file, slide, prob_parasitized, label, reason (box: in a photo)
+    "A row per item, a batch at a time: probability and label, or `not_a_cell`/`unreadable` and why; a photo's per cell"
     rows, xs = [], []
     for name, x, why in read_cells(items, model.size, bs, getattr(model, 'cell_ranges', None) if check else None, jobs):
         if isinstance(x, dict):  # a field photograph: its cells, scored together after the crops before it
@@ -328,7 +349,7 @@ def screen(model,               # a back end from `open_model`, or anything with
 
 # %% ../nbs/04_predict.ipynb #sc000002
 def _check_options(threshold:float, jobs:int, bs:int=64):
-    "Refuse a threshold outside [0, 1], decoding jobs other than 1 to the cores, and a batch under 1 or over 4,096 cells"
+    "Refuse a threshold outside [0, 1], decoding jobs other than 1 to the cores, and a batch other than 1 to 4,096"
     if not 0 <= threshold <= 1: raise DataError(f"--threshold must be between 0 and 1 (got {threshold})")
     cores = os.cpu_count() or 1
     if not 1 <= jobs <= cores: raise DataError(f"--jobs must be 1 to {cores}, the cores of this machine (got {jobs})")
@@ -352,7 +373,7 @@ def predict_cells(model,                 # a back end from `open_model`, or anyt
     return rows, skipped
 
 # %% ../nbs/04_predict.ipynb #3747d036
-FIELDS = ['file', 'slide', 'prob_parasitized', 'label', 'reason', 'box']  # the per-cell CSV's columns; box: x y w h in a photograph
+FIELDS = ['file', 'slide', 'prob_parasitized', 'label', 'reason', 'box']  # the CSV's columns; box: x y w h in a photo
 
 def spreadsheet_safe(v:str, # a file or slide name
                     )->str:   # `v`, with a `'` before it if it starts with = + - or @
@@ -378,14 +399,14 @@ def append_rows(rows,                  # dicts with the `FIELDS`, e.g. from `scr
 
 # %% ../nbs/04_predict.ipynb #685459f1
 def fields_folder(csv:Path|str)->Path:
-    "Where a screening to `csv` puts its field photographs' overlays and per-photograph counts: `cells.csv` -> `cells_fields/`"
+    "Where a screening to `csv` puts its photographs' overlays and counts: `cells.csv` -> `cells_fields/`"
     return Path(csv).with_name(f'{Path(csv).stem}_fields')
 
 def _check_csv(csv:Path|str, # the output the user asked for
                inputs:list,  # the model and the paths to screen
                overwrite:bool=False, # replace an earlier screening CSV at `csv`
               ):
-    "Refuse an output that is not a .csv file, is an input or inside an input folder (the CSV or its `fields_folder`), or is a file a screening did not write"
+    "Refuse an output that is no .csv, an input or in one (the CSV or its `fields_folder`), or a file not a screening's"
     dest = Path(csv).resolve()
     if dest.suffix.lower() != '.csv' or dest.is_dir(): raise DataError(f"--csv {csv}: the output must be a .csv file")
     if dest.exists():
@@ -394,7 +415,8 @@ def _check_csv(csv:Path|str, # the output the user asked for
         if not overwrite: raise DataError(f"--csv {csv} exists (an earlier screening): pass --overwrite to replace it, or choose another path")
     for p in (Path(i).resolve() for i in inputs):
         for out in (dest, fields_folder(dest)):
-            if out == p or p in out.parents: raise DataError(f"--csv {csv} would write {out.name} over or inside an input ({p}): choose another path")
+            if out == p or p in out.parents:
+                raise DataError(f"--csv {csv} would write {out.name} over or inside an input ({p}): choose another")
     check_writable(dest.parent, '--csv')
 
 # %% ../nbs/04_predict.ipynb #rs000001
@@ -409,7 +431,7 @@ def resume_rows(part:Path,      # the `.partial` CSV an interrupted `predict` le
                 threshold:float, # this run's threshold
                 tally:Tally,    # counts the rows kept
                )->int:          # how many of `items` have all their rows
-    "Keep the rows of the items an interrupted screening finished, dropping the last one begun (a photograph may be half done); DataError if they are not the first of `items`, or at another threshold"
+    "Keep the rows of the items a stopped screening finished (not the last begun); DataError if another screening's"
     _trim(part); done, last, held, names = 0, None, [], (name for name, _ in items)
     with open(part, newline='') as f, atomic_write(part) as tmp, open(tmp, 'w', newline='') as out:
         rows, w = csv.DictReader(f), csv.DictWriter(out, FIELDS, lineterminator='\n')
@@ -419,8 +441,10 @@ def resume_rows(part:Path,      # the `.partial` CSV an interrupted `predict` le
             r = {**r, 'file': csv_name(r['file']), 'slide': csv_name(r['slide'])}
             if r['file'] != last:  # the next item's first row: the one before is whole
                 if r['file'] != next(names, None):
-                    raise DataError(f"{part} is from another screening (its row {n} is {r['file']}): delete it, or choose another --csv")
-                w.writerows({**h, 'file': spreadsheet_safe(h['file']), 'slide': spreadsheet_safe(h['slide'])} for h in held)
+                    raise DataError(f"{part} is from another screening (its row {n} is {r['file']}): "
+                                    "delete it, or choose another --csv")
+                w.writerows({**h, 'file': spreadsheet_safe(h['file']), 'slide': spreadsheet_safe(h['slide'])}
+                            for h in held)
                 for h in held: tally.add(h)
                 done, last, held = done + (last is not None), r['file'], []
             if r['label'] in CLASSES and (float(r['prob_parasitized']) >= threshold) != (r['label'] == CLASSES[0]):
@@ -480,8 +504,8 @@ def predict(model:str,                  # a run folder, weights.pth (config.json
             trust_pickle:bool=False,    # allow unpickling a model.pkl (it runs code: only files you trust) when no weights.pth is beside it
             overwrite:bool=False,       # replace an earlier screening CSV at --csv
             progress:bool=True,         # progress bar
-           )->dict:                     # `cells`, `slides`, `photos` (summaries and calls), `tally`, `resumed`, `floor` (None: no calls), `csv`, `fields`
-    "Screen cell images and field photographs: a per-cell CSV, resumable after a crash, overlays, and per-slide parasitemia and calls"
+           )->dict:                     # cells, slides, photos, tally, resumed, floor (None: no calls), csv, fields
+    "Screen cells and field photographs: a per-cell CSV, resumable, overlays, per-slide parasitemia and calls"
     if not paths: raise DataError("Give at least one PATH: image files, folders or zips")
     _check_csv(csv, [model, *paths], overwrite); _check_options(threshold, jobs, bs)
     m, items, tally, part = open_model(model, threads, trust_pickle), Cells(paths), Tally(), Path(f'{csv}.partial')
@@ -500,5 +524,6 @@ def predict(model:str,                  # a run folder, weights.pth (config.json
         part.replace(csv); keyfile.unlink(missing_ok=True)
     floor = m.floor if m.floor and m.floor['threshold'] == threshold else None  # a floor holds for the threshold it was calibrated at
     if photos := tally.summary(floor, 'photo'): _write_photos(fields_folder(csv), photos)
-    return dict(cells=sum(tally.labels[c] for c in CLASSES), slides=tally.summary(floor), photos=photos, tally=tally, resumed=done, floor=floor,
-                model_floor=m.floor, checked=bool(m.cell_ranges), csv=Path(csv), fields=fields_folder(csv) if photos else None)
+    return dict(cells=sum(tally.labels[c] for c in CLASSES), slides=tally.summary(floor), photos=photos, tally=tally,
+                resumed=done, floor=floor, model_floor=m.floor, checked=bool(m.cell_ranges), csv=Path(csv),
+                fields=fields_folder(csv) if photos else None)

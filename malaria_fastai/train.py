@@ -451,7 +451,8 @@ def train(data:str|None=None,       # data location, as for `find_data`: a folde
     root, cells, skipped = prepare_cells(data, split, valid_pct, test_pct, seed, max_cells, fold, progress=progress)
     cells, relabelled = apply_label_corrections(cells, corrections) if label_corrections else (cells, [])
     if teacher: _check_teacher(Run(teacher), cells)
-    if bs > (n := int((cells.split == 'train').sum())): raise DataError(f"--bs {bs} is more than the {n} training cells: no batch would be trained")
+    if bs > (n := int((cells.split == 'train').sum())):
+        raise DataError(f"--bs {bs} is more than the {n} training cells: no batch would be trained")
     set_seed(seed if train_seed is None else train_seed, reproducible=True)  # the head's initial weights come from it too
     model, info = create_model(arch, pretrained, weights, head_width=head_width, blocks=blocks)
     if lead: print(f"{arch}: {info['note']}" + (f"; {counted(len(relabelled), 'label')} corrected by {label_corrections}" if label_corrections else ''))

@@ -55,7 +55,7 @@ def truncated(path:Path):
 
 BAD = {'blank.jpg': (lambda p: Image.new('RGB', (1280, 960), (236, 238, 232)).save(p), 'not_a_cell', 'no field of red cells: 0 found'),
        'natural.jpg': (lambda p: natural().save(p), 'not_a_cell', 'no field of red cells'),
-       'thick.png': (lambda p: thick().save(p), 'not_a_cell', 'too small for red cells'),
+       'thick.png': (lambda p: thick().save(p), 'not_a_cell', 'too small for cells'),
        'blurred.png': (lambda p: Image.fromarray(synth_field()[0]).filter(ImageFilter.GaussianBlur(10)).save(p), 'not_a_cell', 'out of focus'),
        'grey.png': (lambda p: Image.fromarray(synth_field()[0]).convert('L').save(p), 'not_a_cell', 'no colour (a grayscale image)'),
        'truncated.jpg': (truncated, 'unreadable', 'image file is truncated'),

@@ -326,3 +326,12 @@ def test_bad_screening_options_are_refused(args, msg, tiny, synth, tmp_path, cap
 def test_an_ensemble_of_one_run_twice_is_refused(tiny, tmp_path, capsys):
     rc, out, err = cli(capsys, 'ensemble', tiny, tiny)
     assert rc == 2 and 'given twice' in err
+
+def test_files_not_screened_in_a_folder_are_named_with_why(tiny, synth, tmp_path, capsys):  # issue #38, 11
+    (synth/'Uninfected'/'notes.txt').write_text('not a cell')
+    shutil.copy(shutil.make_archive(str(tmp_path/'inner'), 'zip', synth/'Parasitized'), synth/'Uninfected'/'inner.zip')
+    Image.open(next((synth/'Parasitized').iterdir())).save(synth/'Parasitized'/'C99P9thinF_IMG_1_cell_1.webp')
+    rc, out, _ = cli(capsys, 'predict', tiny/'model.onnx', synth, '--csv', tmp_path/'cells.csv')
+    rows = list(csv.DictReader(open(tmp_path/'cells.csv')))
+    assert rc == 0 and 'notes.txt: not an image file' in out and 'inner.zip: a zip inside a folder' in out
+    assert any(r['file'].endswith('.webp') for r in rows)  # read from a folder as when given alone
