@@ -46,8 +46,11 @@ def _zip_names(p:Path, skipped:list)->list:
     try:
         with zipfile.ZipFile(p) as z: names = sorted(m for m in z.namelist() if not m.endswith('/') and not m.startswith('__MACOSX'))
     except zipfile.BadZipFile: raise DataError(f"{p} is not a readable zip file") from None
+    twice = {m for m, n in Counter(names).items() if n > 1}  # reading by name would give the last of them each time
     skipped += [dict(file=f'{p}!{m}', problem=why) for m in names if (why := _not_screened(m))]
-    return [m for m in names if not _not_screened(m)]
+    skipped += [dict(file=f'{p}!{m}', problem='the zip holds several members of this name: which is meant is unclear')
+                for m in sorted(twice)]
+    return [m for m in sorted(set(names) - twice) if not _not_screened(m)]
 
 def _distinct(paths:list)->list:
     "`paths` less any given twice or lying inside a folder also given: each file is screened once"

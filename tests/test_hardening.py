@@ -335,3 +335,11 @@ def test_files_not_screened_in_a_folder_are_named_with_why(tiny, synth, tmp_path
     rows = list(csv.DictReader(open(tmp_path/'cells.csv')))
     assert rc == 0 and 'notes.txt: not an image file' in out and 'inner.zip: a zip inside a folder' in out
     assert any(r['file'].endswith('.webp') for r in rows)  # read from a folder as when given alone
+
+def test_zip_members_of_one_name_are_skipped_not_screened_twice(tiny, synth, tmp_path, capsys):  # issue #38, 10
+    cells = sorted((synth/'Uninfected').iterdir())[:3]
+    with pytest.warns(UserWarning), zipfile.ZipFile(tmp_path/'dup.zip', 'w') as z:
+        z.write(cells[0], 'c.png'); z.write(cells[1], 'c.png'); z.write(cells[2], 'd.png')
+    rc, out, _ = cli(capsys, 'predict', tiny/'model.onnx', tmp_path/'dup.zip', '--csv', tmp_path/'cells.csv')
+    rows = list(csv.DictReader(open(tmp_path/'cells.csv')))
+    assert rc == 0 and [r['file'].rpartition('!')[2] for r in rows] == ['d.png'] and 'several members of this name' in out
