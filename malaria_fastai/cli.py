@@ -12,7 +12,7 @@ warnings.filterwarnings('ignore', message='`torch.jit.script` is deprecated', ca
 
 # %% auto #0
 __all__ = ['HIDDEN', 'COMMANDS', 'RENAMED', 'cli_view', 'Command', 'command', 'main', 'floor_text', 'patient_calls_text', 'data',
-           'train', 'cv', 'evaluate', 'ensemble', 'export_onnx', 'predict']
+           'train', 'cv', 'evaluate', 'ensemble', 'export_onnx', 'predict', 'app']
 
 # %% ../nbs/07_cli.ipynb #1f222610
 HIDDEN = ('cbs', 'n_workers', 'progress')  # library parameters a command line does not set
@@ -243,6 +243,12 @@ def predict(lib, kw):
         if n[label]: print('\n' + what.format(n[label])); [print(f"  {x['file']}: {x['problem']}") for x in ex[label]]
         if n[label] > len(ex[label]): print(f"  ... and {n[label] - len(ex[label]):,} more")
     print(f"\n{r['cells']:,} cells (threshold {kw.get('threshold', 0.5)}) written to {r['csv']}")
+
+# %% ../nbs/07_cli.ipynb #ap000002
+@command('malaria_fastai.app:serve', pos=['model'])
+def app(lib, kw):
+    "Serve the web app on this machine: upload cells, zips or field photographs, see the slide's result"
+    lib(**kw)
 
 # %% ../nbs/07_cli.ipynb #mm000002
 if __name__ == '__main__': sys.exit(main())

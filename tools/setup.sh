@@ -13,7 +13,7 @@ stamp=".venv/.installed-$(cat pyproject.toml tools/setup.sh | sha1sum | cut -c1-
 echo "Setting up .venv (first run, or pyproject.toml changed): torch, fastai, nbdev ..." >&2
 [ -x .venv/bin/python ] || "$PYTHON" -m venv .venv
 .venv/bin/python -m pip install -q --disable-pip-version-check $TORCH_SPEC
-.venv/bin/python -m pip install -q --disable-pip-version-check -e ".[train,dev,fast,fields]"
+.venv/bin/python -m pip install -q --disable-pip-version-check -e ".[train,dev,fast,fields,app]"
 rm -f .venv/.installed-*
 touch "$stamp"
 echo "Setup done." >&2
