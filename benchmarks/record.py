@@ -87,7 +87,9 @@ SUMMARY = [
     ('field photographs: annotated red cells found', 'Field photographs: finding and screening the cells of the shared IML photographs',
      'annotated red cells found', ['value']),
     ('field photographs: `predict` photographs per minute (--jobs 1; 2)', 'Field photographs: finding and screening the cells of the shared IML photographs',
-     '`predict` on the folder', ['value'])]
+     '`predict` on the folder', ['value']),
+    ('web app: seconds from upload to result for 1,000 cells (`predict`: the same work)',
+     'Web app: seconds from upload to result, beside `predict`', '1,000 cells in a zip', ['app, s', '`predict`, s'])]
 
 # The contents, by the start of each section's title
 KINDS = {'Accuracy: runs and recipes': ('Run:', 'Exploration', 'Cross-validation', 'Ensembles', 'Random 80/20', 'Exported Learner'),
@@ -95,6 +97,7 @@ KINDS = {'Accuracy: runs and recipes': ('Run:', 'Exploration', 'Cross-validation
          'Field photographs': ('Field photographs',),
          'Screening speed and size': ('Inference', 'Speed', 'Screening at scale', 'Edge install'),
          'Training speed': ('Training', 'Loader throughput', 'lr_find'),
+         'Web app': ('Web app',),
          'Robustness': ('Hardening', 'Not-a-cell')}
 
 # Sections a later one replaced: kept, unedited, in benchmarks/archive.md

@@ -270,7 +270,9 @@ def build_app(model_path:Path, # from `app_model`
         cells = gr.Gallery(label=f'Cells (at most {MAX_GALLERY} at once)', columns=10, height=420, elem_id='cells')
         photos = gr.Gallery(label='Field photographs: cells found outlined, those called parasitized boxed in red '
                             '(at the threshold they were screened at)', columns=2, height=420)
-        with gr.Row(): csv_out, report = gr.File(label='Every cell (CSV)'), gr.File(label='Report (HTML, printable)')
+        with gr.Row():
+            csv_out = gr.File(label='Every cell (CSV)', elem_id='csv')
+            report = gr.File(label='Report (HTML, printable)', elem_id='report')
         sess = gr.State(None, time_to_live=6*3600, delete_callback=lambda s: s and s.close())
         outs = [result, cells, photos, csv_out, report, sess]
 
