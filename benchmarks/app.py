@@ -3,7 +3,8 @@ gallery, the CSV and the report) for 100, 1,000 and 5,000 NIH cells in a zip and
 `predict` on the same file (in a process of its own, timed from the call, not the imports); then the app's peak memory
 (its process's VmHWM, after all of them) beside `predict`'s on the 5,000 cells.
 
-Usage: python benchmarks/app.py MODEL [--data ../shared/malaria/cell_images] [--fields ../shared/fields/iml] [--repeats 3]
+Usage: python benchmarks/app.py MODEL [--data ../shared/malaria/cell_images] [--fields ../shared/fields/iml]
+       [--repeats 3]
 """
 import argparse, re, statistics, subprocess, sys, tempfile, time, zipfile
 from pathlib import Path
@@ -27,14 +28,15 @@ def time_predict(model:str, path:Path, repeats:int)->tuple:
     runs = []
     for _ in range(repeats):
         with tempfile.TemporaryDirectory() as out:
-            r = subprocess.run([sys.executable, '-c', PREDICT, model, str(path), f'{out}/cells.csv'], capture_output=True, text=True, check=True)
+            r = subprocess.run([sys.executable, '-c', PREDICT, model, str(path), f'{out}/cells.csv'],
+                               capture_output=True, text=True, check=True)
         s, n, kb = r.stdout.split(); runs.append((float(s), int(n), int(kb)/1024))
     return statistics.median(r[0] for r in runs), runs[0][1], max(r[2] for r in runs)
 
 def start_app(model:str)->tuple:
     "(process, URL) of `malaria-fastai app MODEL` on a free port"
-    p = subprocess.Popen([sys.executable, '-m', 'malaria_fastai.cli', 'app', model, '--port', '0'], stdout=subprocess.PIPE,
-                         stderr=subprocess.STDOUT, text=True)
+    p = subprocess.Popen([sys.executable, '-m', 'malaria_fastai.cli', 'app', model, '--port', '0'],
+                         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     for line in p.stdout:
         if m := re.search(r'(http://\S+/) ', line): return p, m[1]
     raise SystemExit('the app did not start')
@@ -45,7 +47,8 @@ def time_app(client, path:Path, repeats:int)->tuple:
     secs = []
     for _ in range(repeats):
         t = time.perf_counter()
-        text = client.predict([handle_file(str(path))], 'bench', 0.5, 'all', 'most parasitized first', api_name='/screen')[0]
+        text = client.predict([handle_file(str(path))], 'bench', 0.5, 'all', 'most parasitized first',
+                              api_name='/screen')[0]
         secs.append(time.perf_counter() - t)
     return statistics.median(secs), int(re.search(r'([\d,]+) cells? screened', text)[1].replace(',', ''))
 
@@ -56,24 +59,27 @@ def main():
     a = ap.parse_args()
     from gradio_client import Client
     with tempfile.TemporaryDirectory() as d:
-        inputs = [(f'{n:,} cells in a zip', cells_zip(Path(a.data), n, Path(d)/f'cells{n}.zip')) for n in (100, 1000, 5000)]
+        inputs = [(f'{n:,} cells in a zip', cells_zip(Path(a.data), n, Path(d)/f'cells{n}.zip'))
+                  for n in (100, 1000, 5000)]
         inputs.append(('one 1280x960 IML photograph', sorted(Path(a.fields).glob('images/*'))[0]))
         proc, url = start_app(a.model)
         try:
             client, rows, mb = Client(url, verbose=False), [], {}
             for what, path in inputs:
-                (s_app, n_app), (s_pred, n_pred, mb_pred) = time_app(client, path, a.repeats), time_predict(a.model, path, a.repeats)
+                s_app, n_app = time_app(client, path, a.repeats)
+                s_pred, n_pred, mb[what] = time_predict(a.model, path, a.repeats)
                 assert n_app == n_pred, (what, n_app, n_pred)
-                mb[n_pred] = mb_pred
                 rows.append(f"| {what} | {n_app:,} | {s_app:.2f} | {s_pred:.2f} | {s_app/s_pred:.2f} |")
+                print(rows[-1], flush=True)
             peak = int(re.search(r'VmHWM:\s+(\d+)', Path(f'/proc/{proc.pid}/status').read_text())[1])/1024
         finally: proc.terminate(); proc.wait(60)
-    body = (f"Model `{Path(a.model).parent.name}/{Path(a.model).name}`; median of {a.repeats} runs each. The app's time runs from "
-            "the upload to the result on the page's outputs (gallery, CSV and report included); `predict`'s from its call to "
-            "its return, in a fresh process each time (imports not counted).\n\n"
-            "| upload | cells | app, s | `predict`, s | app / `predict` |\n|---|---:|---:|---:|---:|\n" + '\n'.join(rows) +
-            f"\n\nThe app's peak memory after all {len(inputs)*a.repeats} screenings: {peak:,.0f} MB (its process's VmHWM; "
-            f"`predict`'s on the 5,000 cells: {mb[5000]:,.0f} MB).\n")
+    body = (f"Model `{Path(a.model).parent.name}/{Path(a.model).name}`; median of {a.repeats} runs each. "
+            "The app's time runs from the upload to the result on the page's outputs (gallery, CSV and report "
+            "included); `predict`'s from its call to its return, in a fresh process each time (imports not counted). Cells: the cells "
+            "screened, those refused as no cell crop left out.\n\n"
+            "| upload | cells | app, s | `predict`, s | app / `predict` |\n|---|---:|---:|---:|---:|\n" +
+            '\n'.join(rows) + f"\n\nThe app's peak memory after all {len(inputs)*a.repeats} screenings: {peak:,.0f} MB "
+            f"(its process's VmHWM; `predict`'s on the 5,000 cells: {mb[inputs[2][0]]:,.0f} MB).\n")
     record('Web app: seconds from upload to result, beside `predict`', body)
     print(body)
 

@@ -42,7 +42,8 @@ def model_card(model:Path, # from `app_model`
                 f"patients ({ev['cells']:,} cells) it never saw in training" if acc else
                 "not evaluated on unseen patients (no `evaluation.json` beside it)")
     name = run.name if model.is_dir() else f"{run.name}/{model.name}"
-    return f"**Model** `{name}`: {measured}.  \n*A research tool, not a diagnosis: a trained microscopist confirms every result.*"
+    return (f"**Model** `{name}`: {measured}.  \n"
+            "*A research tool, not a diagnosis: a trained microscopist confirms every result.*")
 
 # %% ../nbs/08_app.ipynb #decbbd58
 MAX_FILES = 5_000        # files in one upload (crops, zips, photographs); more cells go in a zip
@@ -66,7 +67,8 @@ def upload_problem(files:list, # the uploaded files' paths
         try:
             with zipfile.ZipFile(f) as z: unpacked += sum(i.file_size for i in z.infolist())
         except (zipfile.BadZipFile, OSError): return f"{Path(f).name} is not a readable zip file."
-    if unpacked > MAX_UNPACKED_MB*1e6: return f"The zips unpack to {unpacked/1e6:,.0f} MB: at most {MAX_UNPACKED_MB:,} MB."
+    if unpacked > MAX_UNPACKED_MB*1e6:
+        return f"The zips unpack to {unpacked/1e6:,.0f} MB: at most {MAX_UNPACKED_MB:,} MB."
 
 # %% ../nbs/08_app.ipynb #be3328f0
 def upload_items(files:list, # the uploaded files' paths, each in a folder of its own (as Gradio keeps them)
@@ -115,7 +117,7 @@ def relabel(rows:list,       # rows from `screen_upload`
 def slide_result(rows:list,       # rows from `screen_upload` (or `relabel`)
                  floor:dict|None, # the model's floor
                  threshold:float, # the threshold the rows were labelled at
-                )->dict:          # `Tally.summary`'s slide dict, with `floor` (None: no call), `refused` and `unreadable`
+                )->dict:          # `Tally.summary`'s slide, with `floor` (None: no call), `refused`, `unreadable`
     "The slide's cells, parasitemia with its 95% interval and call; the refused and unreadable files counted by reason"
     t = Tally(keep=0)
     for r in rows: t.add(r)
@@ -129,14 +131,16 @@ def result_text(s:dict,     # from `slide_result`
                 slide:str,  # the slide's name
                 model_floor:dict|None, # the model's floor (said when the calls cannot use it)
                )->str:      # Markdown
-    "The slide's result as the page shows it first: the call, the count with its interval, and what was refused, and why"
+    "The slide's result as the page shows it first: the call, the count with its interval, what was refused and why"
     head = f"## {html.escape(slide)}: {s['call'] or 'no call'}\n\n"
     count = (f"**{counted(s['cells'], 'cell')} screened**, {s['parasitized']:,} called parasitized at threshold "
              f"{s['threshold']:g}: apparent parasitemia **{s['parasitemia_pct']:.2f}%** (95% CI {s['low_pct']:.2f} to "
              f"{s['high_pct']:.2f}%)." if s['cells'] else "**No cells screened.**")
     lines = [count, floor_text(s['floor'] or model_floor, s['floor'] is not None)]
-    for what, c in (("refused as neither a cell crop nor a field of red cells", s['refused']), ("unreadable", s['unreadable'])):
-        if c: lines.append(f"{counted(sum(c.values()), 'image')} {what}: " + '; '.join(f"{n:,} {html.escape(w)}" for w, n in c.most_common(5)))
+    for what, c in (("refused as neither a cell crop nor a field of red cells", s['refused']),
+                    ("unreadable", s['unreadable'])):
+        why = '; '.join(f"{n:,} {html.escape(w)}" for w, n in c.most_common(5))
+        if c: lines.append(f"{counted(sum(c.values()), 'image')} {what}: {why}")
     return head + '\n\n'.join(lines)
 
 # %% ../nbs/08_app.ipynb #df2c6311
@@ -150,10 +154,12 @@ def pick(rows:list,           # rows from `screen_upload`
          order:str=ORDER[0],  # one of `ORDER`
         )->list:              # the rows to show, at most `MAX_GALLERY`
     "The cells the gallery shows: filtered, sorted, capped; unreadable files have no picture and are never shown"
-    keep = {'all': lambda r: True, 'parasitized': lambda r: r['label'] == CLASSES[0], 'refused': lambda r: r['label'] == 'not_a_cell',
+    keep = {'all': lambda r: True, 'parasitized': lambda r: r['label'] == CLASSES[0],
+            'refused': lambda r: r['label'] == 'not_a_cell',
             'uncertain': lambda r: r['label'] in CLASSES and UNCERTAIN[0] <= r['prob_parasitized'] < UNCERTAIN[1]}[show]
     p = lambda r: r['prob_parasitized'] if r['label'] in CLASSES else -1.
-    key = {ORDER[0]: lambda r: -p(r), ORDER[1]: lambda r: p(r) if p(r) >= 0 else 2., ORDER[2]: lambda r: (r['file'], r['box'])}[order]
+    key = {ORDER[0]: lambda r: -p(r), ORDER[1]: lambda r: p(r) if p(r) >= 0 else 2.,
+           ORDER[2]: lambda r: (r['file'], r['box'])}[order]
     return sorted((r for r in rows if r['label'] != UNREADABLE and keep(r)), key=key)[:MAX_GALLERY]
 
 def caption(r:dict)->str:
@@ -201,8 +207,10 @@ def report_html(s:dict,       # from `slide_result`
     pics = ''.join(f'<figure><img src="{_data_url(p)}"><figcaption>{esc(c)}</figcaption></figure>' for p, c in cells)
     res = text.split('\n\n', 1)[1]
     return f"""<!doctype html><html><head><meta charset="utf-8"><title>{esc(slide)}: malaria screening</title>
-<style>body{{font:14px sans-serif;max-width:46em;margin:2em auto}}figure{{display:inline-block;margin:4px;font-size:11px;text-align:center}}
-img{{width:72px;height:72px;object-fit:contain;background:#000}}.note{{border:1px solid #999;padding:.5em}}</style></head><body>
+<style>body{{font:14px sans-serif;max-width:46em;margin:2em auto}}
+figure{{display:inline-block;margin:4px;font-size:11px;text-align:center}}
+img{{width:72px;height:72px;object-fit:contain;background:#000}}.note{{border:1px solid #999;padding:.5em}}
+</style></head><body>
 <h1>Malaria screening: {esc(slide)}</h1><p>{datetime.datetime.now():%Y-%m-%d %H:%M}</p>
 <h2>Call: {esc(s['call'] or 'no call')}</h2>{''.join(f'<p>{md(p)}</p>' for p in res.split(chr(10)*2))}
 <p>{md(card.replace('*A research', 'A research').rstrip('*'))}</p>
@@ -234,8 +242,10 @@ def show(sess:Session,     # the session, screened
     hits = gallery(pick(rows, 'parasitized')[:24], sess.sources)
     with atomic_write(rep := sess.folder/'report.html') as tmp: tmp.write_text(report_html(s, slide, text, card, hits))
     photos = sorted({r['file'] for r in rows if r['box']})
-    overlays = [(str(p), Path(n.split('!')[-1]).name) for n in photos if (p := overlay_path(sess.folder/'overlays', n)).is_file()]
-    return text, gallery(pick(rows, filt, order), sess.sources), overlays, str(write_csv(rows, sess.folder/'cells.csv')), str(rep)
+    overlays = [(str(p), Path(n.split('!')[-1]).name) for n in photos
+                if (p := overlay_path(sess.folder/'overlays', n)).is_file()]
+    cells = write_csv(rows, sess.folder/'cells.csv')
+    return text, gallery(pick(rows, filt, order), sess.sources), overlays, str(cells), str(rep)
 
 # %% ../nbs/08_app.ipynb #f843ac53
 def _theme():
@@ -244,7 +254,7 @@ def _theme():
     return gr.themes.Default(font=['ui-sans-serif', 'system-ui', 'sans-serif'], font_mono=['ui-monospace', 'monospace'])
 
 def _message(e:Exception, root:Path)->str:
-    "What the page says of a screening that failed: the reason, or (a bug) that the server's log has it; never a traceback"
+    "What the page says of a failed screening: the reason, or (a bug) that the server's log has it; no traceback"
     if isinstance(e, DataError): return f"**Not screened.** {public(str(e), root)}"
     traceback.print_exc()
     return f"**Not screened.** An unexpected error ({type(e).__name__}); the server's log has the details."
@@ -262,11 +272,13 @@ def build_app(model_path:Path, # from `app_model`
             files = gr.File(file_count='multiple', label='Cell crops, zips of crops, field photographs', scale=2)
             with gr.Column():
                 slide = gr.Textbox('slide 1', label='Slide or patient')
-                thr = gr.Slider(0, 1, 0.5, step=0.01, label='Threshold: a cell is called parasitized at this probability or above')
+                thr = gr.Slider(0, 1, 0.5, step=0.01,
+                                label='Threshold: a cell is called parasitized at this probability or above')
                 go = gr.Button('Screen', variant='primary')
         result = gr.Markdown('Drop files above, then press Screen.', elem_id='result')
         with gr.Row():
-            filt, order = gr.Radio(list(SHOW), value='all', label='Show'), gr.Radio(list(ORDER), value=ORDER[0], label='Order')
+            filt = gr.Radio(list(SHOW), value='all', label='Show')
+            order = gr.Radio(list(ORDER), value=ORDER[0], label='Order')
         cells = gr.Gallery(label=f'Cells (at most {MAX_GALLERY} at once)', columns=10, height=420, elem_id='cells')
         photos = gr.Gallery(label='Field photographs: cells found outlined, those called parasitized boxed in red '
                             '(at the threshold they were screened at)', columns=2, height=420)
@@ -291,7 +303,8 @@ def build_app(model_path:Path, # from `app_model`
             except Exception as e: return _message(e, root), [], [], None, None, s
 
         go.click(run, [files, slide, thr, filt, order, sess], outs, api_name='screen')
-        for c in (thr, filt, order): c.change(again, [slide, thr, filt, order, sess], outs, api_name=False, show_progress='hidden')
+        for c in (thr, filt, order):
+            c.change(again, [slide, thr, filt, order, sess], outs, api_name=False, show_progress='hidden')
     return demo
 
 # %% ../nbs/08_app.ipynb #0ed55c75
@@ -308,8 +321,8 @@ def serve(model:str|None=None, # a run folder or .onnx file; default: the newest
     "Serve the web app until Ctrl+C: upload cells, zips or field photographs and see the slide's result"
     path = app_model(model, runs)
     if auth and ':' not in auth: raise DataError("--auth must be USER:PASS")
-    warning = '' if host in LOCAL or auth else (f"**Open to the network ({host}) with no password: anyone who can reach this "
-                                                "machine can use it. Stop it and give --auth USER:PASS.**")
+    warning = '' if host in LOCAL or auth else (f"**Open to the network ({host}) with no password: anyone who can "
+                                                "reach this machine can use it. Stop it and give --auth USER:PASS.**")
     if warning: print(f"\nWARNING: {warning.strip('*')}\n", file=sys.stderr)
     if port == 0:
         with socket.socket() as s: s.bind((host, 0)); port = s.getsockname()[1]
@@ -318,9 +331,10 @@ def serve(model:str|None=None, # a run folder or .onnx file; default: the newest
     os.environ['GRADIO_TEMP_DIR'], os.environ['GRADIO_ANALYTICS_ENABLED'] = str(root/'uploads'), 'False'
     try:
         demo = build_app(path, root, warning).queue()
-        try: demo.launch(server_name=host, server_port=port, auth=tuple(auth.split(':', 1)) if auth else None, quiet=True,
-                         max_file_size=f'{MAX_FILE_MB}mb', prevent_thread_lock=True, theme=_theme())
+        try: demo.launch(server_name=host, server_port=port, auth=tuple(auth.split(':', 1)) if auth else None,
+                         quiet=True, max_file_size=f'{MAX_FILE_MB}mb', prevent_thread_lock=True, theme=_theme())
         except OSError as e: raise DataError(f"cannot listen on {host}:{port} ({e}): choose another --port") from None
-        print(f"malaria-fastai app: {path} at http://{'localhost' if host in LOCAL else host}:{port}/  (Ctrl+C stops it)", flush=True)
+        where = f"http://{'localhost' if host in LOCAL else host}:{port}/"
+        print(f"malaria-fastai app: {path} at {where}  (Ctrl+C stops it)", flush=True)
         demo.block_thread()
     finally: shutil.rmtree(root, ignore_errors=True)
