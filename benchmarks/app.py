@@ -1,7 +1,8 @@
 """The web app's speed and memory: seconds from upload to result through `gradio_client` (the upload, the screening, the
-gallery, the CSV and the report) for 100, 1,000 and 5,000 NIH cells in a zip and for one 1280x960 IML photograph, beside
-`predict` on the same file (in a process of its own, timed from the call, not the imports); then the app's peak memory
-(its process's VmHWM, after all of them) beside `predict`'s on the 5,000 cells.
+page's outputs made: gallery, CSV, report) for 100, 1,000 and 5,000 NIH cells in a zip and for one 1280x960 IML
+photograph, then with every output file fetched as well (the gallery's pictures one by one, as a browser fetches them
+after the result shows); beside `predict` on the same file (in a process of its own, timed from the call, not the
+imports); then the app's peak memory (its process's VmHWM, after all of them) beside `predict`'s on the 5,000 cells.
 
 Usage: python benchmarks/app.py MODEL [--data ../shared/malaria/cell_images] [--fields ../shared/fields/iml]
        [--repeats 3]
@@ -64,20 +65,24 @@ def main():
         inputs.append(('one 1280x960 IML photograph', sorted(Path(a.fields).glob('images/*'))[0]))
         proc, url = start_app(a.model)
         try:
-            client, rows, mb = Client(url, verbose=False), [], {}
+            rows, mb = [], {}
+            client, fetching = Client(url, verbose=False, download_files=False), Client(url, verbose=False)
             for what, path in inputs:
-                s_app, n_app = time_app(client, path, a.repeats)
+                (s_app, n_app), (s_all, _) = time_app(client, path, a.repeats), time_app(fetching, path, a.repeats)
                 s_pred, n_pred, mb[what] = time_predict(a.model, path, a.repeats)
                 assert n_app == n_pred, (what, n_app, n_pred)
-                rows.append(f"| {what} | {n_app:,} | {s_app:.2f} | {s_pred:.2f} | {s_app/s_pred:.2f} |")
+                rows.append(f"| {what} | {n_app:,} | {s_app:.2f} | {s_all:.2f} | {s_pred:.2f} | {s_app/s_pred:.2f} |")
                 print(rows[-1], flush=True)
             peak = int(re.search(r'VmHWM:\s+(\d+)', Path(f'/proc/{proc.pid}/status').read_text())[1])/1024
         finally: proc.terminate(); proc.wait(60)
     body = (f"Model `{Path(a.model).parent.name}/{Path(a.model).name}`; median of {a.repeats} runs each. "
-            "The app's time runs from the upload to the result on the page's outputs (gallery, CSV and report "
-            "included); `predict`'s from its call to its return, in a fresh process each time (imports not counted). Cells: the cells "
-            "screened, those refused as no cell crop left out.\n\n"
-            "| upload | cells | app, s | `predict`, s | app / `predict` |\n|---|---:|---:|---:|---:|\n" +
+            "The app's time runs from the upload to the result, the page's outputs made (gallery, CSV and report); "
+            "with every output fetched, the client also downloads each of them, one after another (a browser shows "
+            "the result first, then loads the gallery's pictures side by side). `predict`'s runs from its call to its "
+            "return, in a fresh process each time (imports not counted). Cells: those screened, images refused as no "
+            "cell crop left out.\n\n"
+            "| upload | cells | app, s | app with every output fetched, s | `predict`, s | app / `predict` |\n"
+            "|---|---:|---:|---:|---:|---:|\n" +
             '\n'.join(rows) + f"\n\nThe app's peak memory after all {len(inputs)*a.repeats} screenings: {peak:,.0f} MB "
             f"(its process's VmHWM; `predict`'s on the 5,000 cells: {mb[inputs[2][0]]:,.0f} MB).\n")
     record('Web app: seconds from upload to result, beside `predict`', body)

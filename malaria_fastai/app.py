@@ -5,12 +5,14 @@ the slide's result, every cell, a CSV and a printable report; it runs the same `
 
 # %% ../nbs/08_app.ipynb #20450aa3
 from __future__ import annotations
-import base64, datetime, html, io, json, os, re, shutil, signal, socket, sys, tempfile, traceback, zipfile
+import base64, contextlib, datetime, html, io, json, os, re, shutil, signal, socket, sys, tempfile, time, traceback
+import zipfile
 from collections import Counter
 from pathlib import Path
 from PIL import Image
-from .cellio import CLASSES, DataError, atomic_write, counted
-from .predict import UNREADABLE, Cells, Tally, append_rows, open_model, screen, overlay_path, _check_options, _photo
+from .cellio import CLASSES, DataError, MAX_PHOTO_PIXELS, atomic_write, counted, read_rgb
+from .predict import (UNREADABLE, Cells, Tally, append_rows, open_model, screen, overlay_path,
+                                    _check_options, _zip_member)
 from .run import Run
 from .cli import floor_text
 
@@ -98,11 +100,13 @@ def screen_upload(model,           # from `open_model`
     items = list(upload_items(files))
     if not items: raise DataError("No images in the upload (an empty zip, or files that are no images).")
     if len(items) > MAX_IMAGES: raise DataError(f"{len(items):,} images: at most {MAX_IMAGES:,} a screening.")
-    rows, done = [], 0
+    rows, done, said = [], 0, time.monotonic()
     for r in screen(model, items, threshold=threshold, overlays=folder/'overlays'):
         done += not rows or r['file'] != rows[-1]['file']
         rows.append({**r, 'slide': slide or 'slide', 'box': r.get('box', '')})
-        if progress: progress(done, len(items))
+        if progress and time.monotonic() - said > 0.25:  # four times a second
+            progress(done, len(items)); said = time.monotonic()
+    if progress: progress(done, len(items))
     return rows, dict(items)
 
 # %% ../nbs/08_app.ipynb #8e41d3cc
@@ -172,15 +176,18 @@ def gallery(rows:list,    # rows from `pick`
             sources:dict, # {name: source} from `screen_upload`
            )->list:       # (picture, caption) pairs
     "The gallery's pictures: each crop as uploaded, each photograph's cell cut from it by its box"
-    pixels, out = {}, []
-    for r in rows:
-        src = sources[r['file']]
-        if src not in pixels:
-            if len(pixels) == 8: pixels.pop(next(iter(pixels)))  # a few photographs kept decoded, not all
-            pixels[src] = Image.fromarray(_photo(src))
-        img = pixels[src]
-        if r['box']: x, y, w, h = map(int, r['box'].split()); img = img.crop((x, y, x + w, y + h))
-        out.append((img, caption(r)))
+    pixels, zips, out = {}, {}, []
+    with contextlib.ExitStack() as opened:  # each zip opened once
+        for r in rows:
+            if (src := sources[r['file']]) not in pixels:
+                if len(pixels) == 8: pixels.pop(next(iter(pixels)))  # a few photographs kept decoded, not all
+                if not isinstance(src, Path) and src[0] not in zips:
+                    zips[src[0]] = opened.enter_context(zipfile.ZipFile(src[0]))
+                f = src if isinstance(src, Path) else _zip_member(zips[src[0]], src[1])
+                pixels[src] = Image.fromarray(read_rgb(f, MAX_PHOTO_PIXELS))
+            img = pixels[src]
+            if r['box']: x, y, w, h = map(int, r['box'].split()); img = img.crop((x, y, x + w, y + h))
+            out.append((img, caption(r)))
     return out
 
 # %% ../nbs/08_app.ipynb #a63906dc
@@ -279,7 +286,8 @@ def build_app(model_path:Path, # from `app_model`
         with gr.Row():
             filt = gr.Radio(list(SHOW), value='all', label='Show')
             order = gr.Radio(list(ORDER), value=ORDER[0], label='Order')
-        cells = gr.Gallery(label=f'Cells (at most {MAX_GALLERY} at once)', columns=10, height=420, elem_id='cells')
+        cells = gr.Gallery(label=f'Cells (at most {MAX_GALLERY} at once)', columns=10, height=420, elem_id='cells',
+                           format='png')  # lossless, and faster to write than Gradio's default webp
         photos = gr.Gallery(label='Field photographs: cells found outlined, those called parasitized boxed in red '
                             '(at the threshold they were screened at)', columns=2, height=420)
         with gr.Row():
