@@ -17,11 +17,11 @@ from .cellio import *
 from .run import *
 
 # %% auto #0
-__all__ = ['NLM_URL', 'NLM_PAGE', 'MAX_MEMBERS', 'MAX_BYTES', 'synth_cells', 'class_root', 'safe_extract', 'fastai_data_dir',
-           'download_cells', 'find_data', 'inspect_image', 'write_bad_images', 'write_not_cells', 'synth_field',
-           'scan_cells', 'data_summary', 'plot_image_sizes', 'check_split', 'split_cells', 'split_summary',
-           'sample_cells', 'prepare_cells', 'read_label_corrections', 'apply_label_corrections', 'plot_cells',
-           'data_report']
+__all__ = ['NLM_URL', 'NLM_PAGE', 'MAX_MEMBERS', 'MAX_BYTES', 'SPLITS', 'synth_cells', 'class_root', 'safe_extract',
+           'fastai_data_dir', 'download_cells', 'find_data', 'inspect_image', 'write_bad_images', 'write_not_cells',
+           'synth_field', 'group_names', 'scan_cells', 'data_summary', 'plot_image_sizes', 'check_split', 'split_cells',
+           'split_summary', 'sample_cells', 'prepare_cells', 'read_label_corrections', 'apply_label_corrections',
+           'plot_cells', 'data_report']
 
 # %% ../nbs/00b_data.ipynb #e7500fb7
 NLM_URL = 'https://data.lhncbc.nlm.nih.gov/public/Malaria/cell_images.zip'
@@ -246,11 +246,25 @@ def _why_not_scanned(f:Path, root:Path)->str|None:
     if f.is_dir(): return 'folder (not scanned)'
     if not (f.is_file() and f.suffix.lower() in IMAGE_EXTS): return 'not an image file'
 
+# %% ../nbs/00b_data.ipynb #gr000002
+def group_names(files:pd.Series, # file names, relative to the class folders' parent
+                group:str,       # a regular expression searched in each file's name; its first group names the unit
+               )->pd.Series:     # the unit of each file
+    "The patient, slide or photograph of each file by `group`; a `DataError` naming the files it does not match"
+    try: rx = re.compile(group)
+    except re.error as e: raise DataError(f"--group {group!r} is no regular expression ({e})") from None
+    if rx.groups < 1: raise DataError(f"--group {group!r} has no group: put the unit in parentheses, e.g. '^(PA\\d+)_'")
+    units = files.map(lambda s: m[1] if (m := rx.search(Path(s).name)) else None)
+    if (miss := files[units.isna()]).size:
+        raise DataError(f"--group {group!r} matches no unit in {len(miss):,} file names, e.g. {', '.join(miss[:3])}")
+    return units
+
 # %% ../nbs/00b_data.ipynb #6bbfb0de
 def scan_cells(root:Path,                 # the folder holding the class folders (see `find_data`)
                max_pixels:int=MAX_PIXELS, # larger images are refused
                n_workers:int=0,           # processes for decoding; 0 decodes in this process
                progress:bool=False,       # show a progress bar
+               group:str|None=None,       # a regex naming each file's patient (`group_names`); default NIH
               )->tuple:                   # (cells, skipped): two DataFrames
     "Validate every file under the class folders: a table of usable cells and one of skipped files with reasons"
     root = class_root(root)
@@ -260,7 +274,7 @@ def scan_cells(root:Path,                 # the folder holding the class folders
     info = parallel(inspect_image, [f for f, _ in imgs], max_pixels=max_pixels, n_workers=n_workers, chunksize=256, progress=progress)
     rows = pd.DataFrame([dict(file=f.relative_to(root).as_posix(), label=c, **i) for (f, c), i in zip(imgs, info)],
                         columns=['file', 'label', 'width', 'height', 'mode', 'problem'])
-    pid = rows.file.map(patient_id)
+    pid = group_names(rows.file, group) if group else rows.file.map(patient_id)
     rows.insert(2, 'patient', pid.fillna(rows.file.map(lambda s: Path(s).stem)))
     rows.insert(3, 'named_patient', pid.notna())
     not_imgs = [dict(file=f.relative_to(root).as_posix(), label=c, problem=w) for (f, c), w in zip(files, why) if w]
@@ -306,9 +320,11 @@ def _patient_fold(cells:pd.DataFrame, pct:float, seed:int, fold:int=0)->np.ndarr
     return np.isin(np.arange(len(cells)), idx)
 
 # %% ../nbs/00b_data.ipynb #1ba2632b
+SPLITS = ('patient', 'random', 'ordered')  # grouped at random, cell by cell, grouped in name order
+
 def check_split(split:str, valid_pct:float, test_pct:float, fold:int=0):
     "A `DataError` if the split's kind, fractions or fold cannot work: checked before any data is read"
-    if split not in ('patient', 'random'): raise DataError(f"--split must be 'patient' or 'random' (got {split!r})")
+    if split not in SPLITS: raise DataError(f"--split must be one of {', '.join(SPLITS)} (got {split!r})")
     if not (0 < valid_pct < 1 and 0 <= test_pct < 1 and valid_pct + test_pct < 1):
         raise DataError(f"--valid-pct and --test-pct must satisfy 0 < valid, 0 <= test and valid + test < 1 (got {valid_pct} and {test_pct})")
     k = max(2, round((1 - test_pct)/valid_pct))
@@ -316,8 +332,18 @@ def check_split(split:str, valid_pct:float, test_pct:float, fold:int=0):
     if not 0 <= fold < k: raise DataError(f"--fold must be from 0 to {k-1}: validation is one of {k} patient folds (got {fold})")
 
 # %% ../nbs/00b_data.ipynb #1ba2632d
+def _ordered(cells:pd.DataFrame, valid_pct:float, test_pct:float)->pd.Series:
+    "train, valid, test as runs of the units in name order: neighbours (photographs of one slide) stay on one side"
+    units = sorted(cells.patient.unique()); n = len(units)
+    n_test, n_valid = round(n*test_pct), max(1, round(n*valid_pct))
+    if n - n_test - n_valid < 1: raise DataError(f"{n} patients are too few for an ordered split with these fractions")
+    cut = n - n_test - n_valid
+    part = {**dict.fromkeys(units[:cut], 'train'), **dict.fromkeys(units[cut:n - n_test], 'valid'),
+            **dict.fromkeys(units[n - n_test:], 'test')}
+    return cells.patient.map(part).rename('split')
+
 def split_cells(cells:pd.DataFrame, # from `scan_cells` (needs `label` and `patient`)
-                split:str='patient', # 'patient' (grouped and stratified) or 'random' (cell-level, stratified)
+                split:str='patient', # 'patient' (grouped, stratified), 'random' (cell-level), 'ordered' (runs of names)
                 valid_pct:float=0.2, # fraction for validation
                 test_pct:float=0.0,  # fraction held out for the final test; 0 for none
                 seed:int=0,          # random seed
@@ -325,6 +351,7 @@ def split_cells(cells:pd.DataFrame, # from `scan_cells` (needs `label` and `pati
                )->pd.Series:         # 'train', 'valid' or 'test' for each cell
     "Assign each cell to train, valid or test, keeping every patient on one side when `split='patient'`"
     check_split(split, valid_pct, test_pct, fold)
+    if split == 'ordered': return _ordered(cells, valid_pct, test_pct)
     part = pd.Series('train', index=cells.index, name='split')
     rest = cells
     for name, pct in (('test', test_pct), ('valid', valid_pct/(1-test_pct))):
@@ -356,7 +383,7 @@ def sample_cells(cells:pd.DataFrame, # from `scan_cells`
 
 # %% ../nbs/00b_data.ipynb #29cfb75f
 def prepare_cells(data:Path|str|None=None, # data location, as for `find_data`
-                  split:str='patient',     # 'patient' or 'random'
+                  split:str='patient',     # 'patient', 'random' or 'ordered' (`SPLITS`)
                   valid_pct:float=0.2,     # validation fraction
                   test_pct:float=0.1,      # held-out test fraction
                   seed:int=0,              # random seed (sample and split)
@@ -364,11 +391,12 @@ def prepare_cells(data:Path|str|None=None, # data location, as for `find_data`
                   fold:int=0,              # which patient fold is validation (see `split_cells`)
                   n_workers:int=2,         # processes for scanning
                   progress:bool=False,     # progress bar
+                  group:str|None=None,     # a regular expression naming each file's patient (`group_names`)
                  )->tuple:                 # (root, cells with a `split` column, skipped files)
     "Find, scan, optionally sample, and split the cells"
     check_split(split, valid_pct, test_pct, fold)
     root = find_data(data)
-    cells, skipped = scan_cells(root, n_workers=n_workers, progress=progress)
+    cells, skipped = scan_cells(root, n_workers=n_workers, progress=progress, group=group)
     if max_cells: cells = sample_cells(cells, max_cells, seed)
     cells['split'] = split_cells(cells, split, valid_pct, test_pct, seed, fold)
     return root, cells, skipped
@@ -424,7 +452,7 @@ def _summary_md(summ:dict, split:str, seed:int)->str:
 # %% ../nbs/00b_data.ipynb #f6049509
 def data_report(data:Path|str|None=None,  # data location, as for `find_data`; None searches
                 out:Path|str='runs/data', # folder for the report
-                split:str='patient',      # 'patient' or 'random'
+                split:str='patient',      # 'patient', 'random' or 'ordered'
                 valid_pct:float=0.2,      # fraction for validation
                 test_pct:float=0.1,       # fraction for the held-out test
                 seed:int=0,               # random seed for the split

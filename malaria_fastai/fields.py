@@ -4,6 +4,8 @@
 
 # %% ../nbs/03a_fields.ipynb #9aac822d
 from __future__ import annotations
+import json
+from collections import Counter
 from pathlib import Path
 import numpy as np
 from PIL import Image, ImageDraw
@@ -12,8 +14,9 @@ from skimage import feature, filters, measure, morphology, segmentation
 from .cellio import *
 
 # %% auto #0
-__all__ = ['MIN_FIELD_CELLS', 'MIN_CELL_AREA', 'MIN_FIELD_COVER', 'MIN_SHARPNESS', 'cell_radius', 'find_cells', 'outlines',
-           'cell_regions', 'cut_cell', 'field_overlay', 'field_cells', 'sharpness', 'field_problem', 'screen_field']
+__all__ = ['MIN_FIELD_CELLS', 'MIN_CELL_AREA', 'MIN_FIELD_COVER', 'MIN_SHARPNESS', 'INFECTED', 'cell_radius', 'find_cells',
+           'outlines', 'cell_regions', 'cut_cell', 'field_overlay', 'field_cells', 'sharpness', 'field_problem',
+           'screen_field', 'box_iou', 'annotated_cells', 'write_site_cells']
 
 # %% ../nbs/03a_fields.ipynb #9ce6f68b
 def cell_radius(mask:np.ndarray, # the filled foreground
@@ -144,3 +147,48 @@ def screen_field(photo:Path|str|np.ndarray, # a field photograph: a file, or its
         probs = model(cell_array(np.stack([x['cell'] for x in kept]), model.stats))
         for x, p in zip(kept, probs): x['prob_parasitized'] = round(float(p), 5)
     return regions, field_overlay(a, regions, threshold)
+
+# %% ../nbs/03a_fields.ipynb #sc000002
+INFECTED = ('ring', 'trophozoite', 'schizont', 'gametocyte')  # annotated types of an infected cell (the IML data set's)
+
+def box_iou(a:tuple, b:tuple, # (x, y, w, h) boxes
+           )->float:
+    "Intersection over union of two boxes"
+    iw = max(0, min(a[0] + a[2], b[0] + b[2]) - max(a[0], b[0]))
+    ih = max(0, min(a[1] + a[3], b[1] + b[3]) - max(a[1], b[1]))
+    return iw*ih/(a[2]*a[3] + b[2]*b[3] - iw*ih)
+
+# %% ../nbs/03a_fields.ipynb #sc000004
+def annotated_cells(a:np.ndarray,   # a field photograph, 8-bit RGB
+                    objects:list,   # its annotations: dicts with `type` and `bbox` (x, y, w, h, numbers or strings)
+                    min_iou:float=0.5, # a found cell matches a box that overlaps it this much
+                   )->list:         # (cell cut out on black, label, its box) for each box matched
+    "The cells found in a photograph that an annotator boxed, each cut out on black and labelled by the box's type"
+    labels, _ = find_cells(a)
+    kept, out, used = [x for x in cell_regions(labels) if not x['why']], [], set()
+    for o in objects:
+        if o['type'] == 'difficult': continue
+        box = tuple(int(o['bbox'][k]) for k in 'xywh')
+        i = max(range(len(kept)), key=lambda i: box_iou(box, kept[i]['box']), default=None)
+        if i is None or i in used or box_iou(box, kept[i]['box']) < min_iou: continue
+        used.add(i)
+        out.append((cut_cell(a, labels, kept[i]), CLASSES[0] if o['type'] in INFECTED else CLASSES[1], kept[i]['box']))
+    return out
+
+# %% ../nbs/03a_fields.ipynb #sc000006
+def write_site_cells(fields:Path|str, # a folder with `images/` and `annotations.json` (the IML layout)
+                     dest:Path|str,   # where to write `Parasitized/` and `Uninfected/` (never inside `fields`)
+                     photos:list|None=None, # the photographs' file names to use; default all annotated ones
+                    )->dict:          # cells written per label
+    "A site's labelled cells from its photographs' boxes, as `train` reads them: `dest/<label>/<photo>_x<x>_y<y>.png`"
+    fields, dest, counts = Path(fields), Path(dest), Counter()
+    if fields.resolve() in [dest.resolve(), *dest.resolve().parents]:
+        raise DataError(f"{dest} is inside {fields}: write elsewhere")
+    for note in json.loads((fields/'annotations.json').read_text()):
+        if photos is not None and note['image_name'] not in photos: continue
+        a = read_rgb(fields/'images'/note['image_name'], MAX_PHOTO_PIXELS)
+        for crop, label, (x, y, _, _) in annotated_cells(a, note['objects']):
+            with atomic_write(dest/label/f"{Path(note['image_name']).stem}_x{x}_y{y}.png") as tmp:
+                Image.fromarray(crop).save(tmp, format='PNG')
+            counts[label] += 1
+    return dict(counts)

@@ -89,7 +89,8 @@ class RunConfig:
     max_hue:float=0.          # stain augmentation: largest random hue shift in training, a fraction of the colour wheel
     max_saturation:float=0.   # stain augmentation: largest random saturation change in training
     patience:int|None=None    # early stopping patience, in epochs
-    split:str='patient'       # 'patient' or 'random'
+    split:str='patient'       # 'patient', 'random' or 'ordered' (`data.SPLITS`)
+    group:str|None=None       # the regular expression that named each cell's patient (`group_names`); None: NIH names
     valid_pct:float=0.2       # validation fraction
     test_pct:float=0.         # held-out test fraction
     seed:int=0                # random seed of the split
@@ -97,6 +98,7 @@ class RunConfig:
     fold:int=0                # which patient fold was validation (a cross-validation's fold; 0 otherwise)
     max_cells:int|None=None   # trained on a sample of about this many cells
     weights:str|None=None     # backbone weights file it started from
+    init:str|None=None        # the finished run whose trained weights it started from (transfer learning to a new site)
     label_corrections:str|None=None # the label-corrections CSV applied after the split
     relabelled:int=0          # cells whose label it changed (listed in relabelled.csv)
     n_cells:int=0             # cells in split.csv

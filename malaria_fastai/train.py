@@ -27,7 +27,7 @@ from .loaders import cell_dls
 # %% auto #0
 __all__ = ['RESNETS', 'RECIPES', 'lite0_imagenet_weights', 'keep_blocks', 'create_model', 'cell_metrics', 'plot_learning_curves',
            'RunCheckpoint', 'kd_loss', 'Distill', 'join_processes', 'valley_slide', 'stage_lr', 'finish_run', 'fit_run',
-           'recipe_options', 'with_recipe', 'train', 'MeanProb', 'resume']
+           'recipe_options', 'with_recipe', 'train', 'MeanProb', 'init_model', 'resume']
 
 # %% ../nbs/02_train.ipynb #d2f2a431
 RESNETS = dict(resnet18=tvm.resnet18, resnet34=tvm.resnet34, resnet50=tvm.resnet50)
@@ -416,7 +416,8 @@ def train(data:str|None=None,       # data location, as for `find_data`: a folde
           lr:float|None=None,       # stage 2 top rate; default lr_find's `valley_slide` (pretrained), 3e-3 (scratch)
           lr_head:float=2e-3,       # stage 1 rate
           div:float=10.,            # stage 2 body rate is lr/div
-          split:str='patient',      # 'patient' or 'random'
+          split:str='patient',      # 'patient' (grouped at random), 'random' (by cell), 'ordered' (runs of names)
+          group:str|None=None,      # a regex whose first group names each file's patient, slide or photo; default NIH
           valid_pct:float=0.2,      # validation fraction
           test_pct:float=0.1,       # held-out test fraction (scored by `evaluate`)
           seed:int=0,               # random seed of the split (and of training, unless --train-seed)
@@ -425,6 +426,7 @@ def train(data:str|None=None,       # data location, as for `find_data`: a folde
           max_cells:int|None=None,  # a quick run on a patient-respecting sample of about this many cells
           pretrained:str='auto',    # auto (ImageNet weights if they can be had, else from scratch), yes, no
           weights:str|None=None,    # backbone ImageNet weights file (a torchvision or timm state_dict)
+          init:str|None=None,       # a finished run to fine-tune (its arch, size, weights) on a new site's cells
           head_width:int=256,       # hidden units of the classifier head (fastai's default is 512; 256 keeps the int8 Lite0 under 5 MB)
           blocks:int|None=None,     # keep the body's first N blocks, with their ImageNet weights, and drop the rest: a smaller, faster model (timm EfficientNet and MobileNet); default all
           monitor:str='valid_loss', # keep each stage's best epoch by valid_loss or accuracy
@@ -445,21 +447,25 @@ def train(data:str|None=None,       # data location, as for `find_data`: a folde
     "Train a cell classifier with the two-stage recipe into a new run folder (in one process, or across those `torchrun` started)"
     if recipe: return train(**with_recipe(recipe, locals(), train))
     join_processes(); lead = _lead()
+    if init and weights: raise DataError("--init and --weights both give the starting weights: give one")
     _check_train_args(size, bs, epochs_head, epochs_full, lr, head_width, monitor, max_cells, patience, weights, pretrained, teacher, teacher_t, teacher_weight, smoothing, max_hue, max_saturation, blocks)
     check_writable(runs, '--runs')  # all before the data is read (`prepare_cells` checks the split first)
     corrections = read_label_corrections(label_corrections) if label_corrections else None
-    root, cells, skipped = prepare_cells(data, split, valid_pct, test_pct, seed, max_cells, fold, progress=progress)
+    root, cells, skipped = prepare_cells(data, split, valid_pct, test_pct, seed, max_cells, fold, progress=progress,
+                                         group=group)
     cells, relabelled = apply_label_corrections(cells, corrections) if label_corrections else (cells, [])
     if teacher: _check_teacher(Run(teacher), cells)
     if bs > (n := int((cells.split == 'train').sum())):
         raise DataError(f"--bs {bs} is more than the {n} training cells: no batch would be trained")
     set_seed(seed if train_seed is None else train_seed, reproducible=True)  # the head's initial weights come from it too
-    model, info = create_model(arch, pretrained, weights, head_width=head_width, blocks=blocks)
+    if init: model, info = init_model(init)
+    else: model, info = create_model(arch, pretrained, weights, head_width=head_width, blocks=blocks)
+    if init: arch, size = info['arch'], Run(init).config.size  # the new site's run is its parent's model, fine-tuned
     if lead: print(f"{arch}: {info['note']}" + (f"; {counted(len(relabelled), 'label')} corrected by {label_corrections}" if label_corrections else ''))
     run = Run(_share(str(Run.new(runs, arch, size, name).path) if lead else None))  # one folder, made by rank 0
     cfg = RunConfig(**info, size=size, bs=bs, epochs_head=epochs_head if info['pretrained'] else 0, epochs_full=epochs_full,
                     lr=lr, lr_head=lr_head if info['pretrained'] else None, div=div, monitor=monitor, smoothing=smoothing, max_hue=max_hue, max_saturation=max_saturation, patience=patience,
-                    split=split, valid_pct=valid_pct, test_pct=test_pct, seed=seed, train_seed=train_seed, fold=fold, max_cells=max_cells, weights=weights,
+                    split=split, group=group, valid_pct=valid_pct, test_pct=test_pct, seed=seed, train_seed=train_seed, fold=fold, max_cells=max_cells, weights=weights, init=str(Path(init).resolve()) if init else None,
                     data=str(root), n_cells=len(cells), skipped_files=len(skipped), relabelled=len(relabelled),
                     label_corrections=str(Path(label_corrections).resolve()) if label_corrections else None,
                     teacher=dict(run=str(Path(teacher).resolve()), t=teacher_t, weight=teacher_weight) if teacher else None, cache=cache,
@@ -491,6 +497,15 @@ def model(self:Run,
     try: model.load_state_dict(torch.load(w, map_location='cpu', weights_only=True))
     except Exception as e: raise DataError(f"{w} does not hold the weights of this run's {cfg.arch} ({str(e).splitlines()[0][:200]})") from None
     return model.eval()
+
+# %% ../nbs/02_train.ipynb #in000002
+def init_model(init:Path|str, # a finished run folder (not an ensemble or cross-validation)
+              )->tuple:       # (model, info) as `create_model` gives them
+    "A finished run's trained model, to fine-tune on a new site's cells (`train --init`)"
+    parent = Run(init); cfg = parent.config
+    if cfg.members: raise DataError(f"--init {init}: an ensemble or cross-validation; give one of its runs")
+    return parent.model().train(), dict(arch=cfg.arch, pretrained=True, stats=cfg.stats, head_width=cfg.head_width,
+                                        blocks=cfg.blocks, note=f"started from run {parent.name}'s trained weights")
 
 # %% ../nbs/02_train.ipynb #29df93f2
 def resume(run:Path|str|Run,       # an interrupted run folder
