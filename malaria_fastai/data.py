@@ -20,8 +20,8 @@ from .run import *
 __all__ = ['NLM_URL', 'NLM_PAGE', 'MAX_MEMBERS', 'MAX_BYTES', 'SPLITS', 'synth_cells', 'class_root', 'safe_extract',
            'fastai_data_dir', 'download_cells', 'find_data', 'inspect_image', 'write_bad_images', 'write_not_cells',
            'synth_field', 'group_names', 'scan_cells', 'data_summary', 'plot_image_sizes', 'check_split', 'split_cells',
-           'split_summary', 'sample_cells', 'prepare_cells', 'read_label_corrections', 'apply_label_corrections',
-           'plot_cells', 'data_report']
+           'split_summary', 'sample_cells', 'train_sample', 'prepare_cells', 'read_label_corrections',
+           'apply_label_corrections', 'plot_cells', 'data_report']
 
 # %% ../nbs/00b_data.ipynb #e7500fb7
 NLM_URL = 'https://data.lhncbc.nlm.nih.gov/public/Malaria/cell_images.zip'
@@ -381,6 +381,17 @@ def sample_cells(cells:pd.DataFrame, # from `scan_cells`
     frac = max_cells/len(cells)
     return cells.groupby(['patient', 'label'], group_keys=False).sample(frac=frac, random_state=seed).reset_index(drop=True)
 
+# %% ../nbs/00b_data.ipynb #7197dc4e
+def train_sample(cells:pd.DataFrame, # with a `split` column
+                 per_class:int,      # training cells to keep of each class (all of a class that has fewer)
+                 seed:int=0,         # random seed
+                )->pd.DataFrame:     # `cells` less the other training cells
+    "Keep `per_class` random training cells of each class; validation and test untouched (a learning curve in labels)"
+    if per_class < 1: raise DataError(f"--train-per-class must be at least 1 (got {per_class})")
+    train = cells[cells.split == 'train']
+    keep = pd.concat([g.sample(min(per_class, len(g)), random_state=seed) for _, g in train.groupby('label')]).index
+    return cells[(cells.split != 'train') | cells.index.isin(keep)].reset_index(drop=True)
+
 # %% ../nbs/00b_data.ipynb #29cfb75f
 def prepare_cells(data:Path|str|None=None, # data location, as for `find_data`
                   split:str='patient',     # 'patient', 'random' or 'ordered' (`SPLITS`)
@@ -392,6 +403,7 @@ def prepare_cells(data:Path|str|None=None, # data location, as for `find_data`
                   n_workers:int=2,         # processes for scanning
                   progress:bool=False,     # progress bar
                   group:str|None=None,     # a regular expression naming each file's patient (`group_names`)
+                  train_per_class:int|None=None, # keep this many training cells of each class (`train_sample`)
                  )->tuple:                 # (root, cells with a `split` column, skipped files)
     "Find, scan, optionally sample, and split the cells"
     check_split(split, valid_pct, test_pct, fold)
@@ -399,7 +411,7 @@ def prepare_cells(data:Path|str|None=None, # data location, as for `find_data`
     cells, skipped = scan_cells(root, n_workers=n_workers, progress=progress, group=group)
     if max_cells: cells = sample_cells(cells, max_cells, seed)
     cells['split'] = split_cells(cells, split, valid_pct, test_pct, seed, fold)
-    return root, cells, skipped
+    return root, train_sample(cells, train_per_class, seed) if train_per_class else cells, skipped
 
 # %% ../nbs/00b_data.ipynb #397a72af
 def read_label_corrections(path:Path|str)->pd.DataFrame:

@@ -366,11 +366,12 @@ def cells_to_score(run:Run,              # a finished run
                    data:str|None=None,   # a labelled folder to score instead of the run's test split
                    n_workers:int=2,      # processes for scanning `data`
                    label_corrections:str|None=None, # a label-corrections CSV to apply to the scored cells
+                   group:str|None=None,  # a regex naming each file of `data`'s patient, slide or photograph (`group_names`)
                   )->tuple:              # (cells with absolute `file`, a description, the default output folder)
     "The labelled cells to score: the run's held-out test split, or all cells of `data`; with corrected labels if asked"
     if data:
         root = find_data(data, download=False)
-        cells, _ = scan_cells(root, n_workers=n_workers)
+        cells, _ = scan_cells(root, n_workers=n_workers, group=group)
         cells, described, out = cells.assign(file=[str(root/f) for f in cells.file]), f"all {len(cells):,} cells of `{root}`", run/f'eval-{root.name}'
     else:
         root, cells = Path(run.config.data).resolve(), run.cells('test')
@@ -412,13 +413,14 @@ def score_run(run:Path|str|Run,                 # a finished run folder
               n_workers:int=2,                  # processes for scanning `data`
               label_corrections:str|None=None,  # score with the labels of this label-corrections CSV
               progress:bool=True,               # progress bars
+              group:str|None=None,              # a regex naming each file of `data`'s patient (`group_names`)
              )->Scores:
     "Predict the labelled cells with the run's learner; metric tables with intervals at each operating point"
     if target_sensitivity is not None and not 0 < target_sensitivity <= 1:
         raise DataError(f"--target-sensitivity must be above 0 and at most 1 (got {target_sensitivity})")
     if n_boot < 0: raise DataError(f"--n-boot must be at least 0 (got {n_boot})")
     run = Run(run)
-    cells, described, default_out = cells_to_score(run, data, n_workers, label_corrections)
+    cells, described, default_out = cells_to_score(run, data, n_workers, label_corrections, group)
     moved = not Path(run.config.data).is_dir()  # only with `data`: `cells_to_score` needs the run's own folder otherwise
     if run.is_cv and target_sensitivity is not None:
         raise DataError(f"{run.path} is an ensemble of cross-validation folds, each trained on the others' validation cells: choose --target-sensitivity on one fold run")
@@ -540,9 +542,10 @@ def evaluate(run:Path|str|Run,                 # a finished run folder
              n_workers:int=2,                  # processes for scanning a `data` folder
              label_corrections:str|None=None,  # score with the labels of this label-corrections CSV (run it without too, to see the effect)
              progress:bool=True,               # progress bars
+             group:str|None=None,              # with --data: a regex naming each file's patient, slide or photograph
             )->dict:                           # what was written to evaluation.json, plus `out`
     "Score a run on unseen patients: metrics with 95% intervals, figures, per-patient parasitemia, label review, report.md"
     check_writable(out or Run(run).path, '--out')  # before the work, not after
-    s = score_run(run, data, tta, target_sensitivity, n_boot, n_workers, label_corrections, progress)
+    s = score_run(run, data, tta, target_sensitivity, n_boot, n_workers, label_corrections, progress, group)
     if out is None and not prepares_cells(s.run/'model.pkl'): s.run.export_learner(s.learn)  # an older run's: `predict` needs it
     return write_evaluation(s, out, n_review)

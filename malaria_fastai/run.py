@@ -97,6 +97,7 @@ class RunConfig:
     train_seed:int|None=None  # random seed of training: initial weights, shuffling, augmentation (None: `seed`, as runs made before the option)
     fold:int=0                # which patient fold was validation (a cross-validation's fold; 0 otherwise)
     max_cells:int|None=None   # trained on a sample of about this many cells
+    train_per_class:int|None=None # trained on this many training cells of each class (`train_sample`)
     weights:str|None=None     # backbone weights file it started from
     init:str|None=None        # the finished run whose trained weights it started from (transfer learning to a new site)
     label_corrections:str|None=None # the label-corrections CSV applied after the split

@@ -424,6 +424,7 @@ def train(data:str|None=None,       # data location, as for `find_data`: a folde
           train_seed:int|None=None, # random seed of training: initial head weights, shuffling, augmentation; default --seed
           fold:int=0,               # which of the patient folds is validation (`cv` trains each one in turn)
           max_cells:int|None=None,  # a quick run on a patient-respecting sample of about this many cells
+          train_per_class:int|None=None, # train on this many training cells of each class: a learning curve in labels
           pretrained:str='auto',    # auto (ImageNet weights if they can be had, else from scratch), yes, no
           weights:str|None=None,    # backbone ImageNet weights file (a torchvision or timm state_dict)
           init:str|None=None,       # a finished run to fine-tune (its arch, size, weights) on a new site's cells
@@ -452,7 +453,7 @@ def train(data:str|None=None,       # data location, as for `find_data`: a folde
     check_writable(runs, '--runs')  # all before the data is read (`prepare_cells` checks the split first)
     corrections = read_label_corrections(label_corrections) if label_corrections else None
     root, cells, skipped = prepare_cells(data, split, valid_pct, test_pct, seed, max_cells, fold, progress=progress,
-                                         group=group)
+                                         group=group, train_per_class=train_per_class)
     cells, relabelled = apply_label_corrections(cells, corrections) if label_corrections else (cells, [])
     if teacher: _check_teacher(Run(teacher), cells)
     if bs > (n := int((cells.split == 'train').sum())):
@@ -465,7 +466,7 @@ def train(data:str|None=None,       # data location, as for `find_data`: a folde
     run = Run(_share(str(Run.new(runs, arch, size, name).path) if lead else None))  # one folder, made by rank 0
     cfg = RunConfig(**info, size=size, bs=bs, epochs_head=epochs_head if info['pretrained'] else 0, epochs_full=epochs_full,
                     lr=lr, lr_head=lr_head if info['pretrained'] else None, div=div, monitor=monitor, smoothing=smoothing, max_hue=max_hue, max_saturation=max_saturation, patience=patience,
-                    split=split, group=group, valid_pct=valid_pct, test_pct=test_pct, seed=seed, train_seed=train_seed, fold=fold, max_cells=max_cells, weights=weights, init=str(Path(init).resolve()) if init else None,
+                    split=split, group=group, valid_pct=valid_pct, test_pct=test_pct, seed=seed, train_seed=train_seed, fold=fold, max_cells=max_cells, train_per_class=train_per_class, weights=weights, init=str(Path(init).resolve()) if init else None,
                     data=str(root), n_cells=len(cells), skipped_files=len(skipped), relabelled=len(relabelled),
                     label_corrections=str(Path(label_corrections).resolve()) if label_corrections else None,
                     teacher=dict(run=str(Path(teacher).resolve()), t=teacher_t, weight=teacher_weight) if teacher else None, cache=cache,
