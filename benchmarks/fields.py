@@ -13,16 +13,9 @@ import argparse, json, subprocess, sys, tempfile, time
 from pathlib import Path
 import numpy as np, pandas as pd
 from malaria_fastai.cellio import MAX_PHOTO_PIXELS, read_rgb
-from malaria_fastai.fields import find_cells, field_problem, screen_field
+from malaria_fastai.fields import INFECTED, box_iou as iou, find_cells, field_problem, screen_field
 from malaria_fastai.predict import open_model
 from record import record
-
-INFECTED = {'ring', 'trophozoite', 'schizont', 'gametocyte'}
-
-def iou(a, b)->float:
-    "Intersection over union of two (x, y, w, h) boxes"
-    iw = max(0, min(a[0] + a[2], b[0] + b[2]) - max(a[0], b[0])); ih = max(0, min(a[1] + a[3], b[1] + b[3]) - max(a[1], b[1]))
-    return iw*ih/(a[2]*a[3] + b[2]*b[3] - iw*ih)
 
 def photo_row(path:Path, objects:list, model, threshold:float)->dict:
     "One photograph: its annotated boxes matched against the cells found, and the model's calls"

@@ -57,9 +57,9 @@ def test_opening_and_saving_in_jupyterlab_leaves_the_notebook_as_committed(tmp_p
     finally:
         server.terminate(); server.wait(30)
 
-@pytest.mark.parametrize('name', ['walkthrough', 'review', 'resnet', 'fields'])
+@pytest.mark.parametrize('name', ['walkthrough', 'review', 'resnet', 'fields', 'new_site'])
 def test_tutorial_runs_through_the_kernel(name, monkeypatch, tmp_path):
-    for k in ('WALKTHROUGH_DATA', 'REVIEW_RUN', 'RESNET_DATA', 'RESNET_WEIGHTS', 'FIELDS_MODEL', 'MALARIA_FIELDS'):
+    for k in ('WALKTHROUGH_DATA', 'REVIEW_RUN', 'RESNET_DATA', 'RESNET_WEIGHTS', 'FIELDS_MODEL', 'MALARIA_FIELDS', 'NEW_SITE_PARENT'):
         monkeypatch.delenv(k, raising=False)  # the small synthetic run
     monkeypatch.setenv('MPLBACKEND', 'module://matplotlib_inline.backend_inline')
     nb = nbformat.read(TUTORIALS/f'{name}.ipynb', as_version=4)
