@@ -316,7 +316,7 @@ def fit_run(run:Run,               # a run folder with split.csv and checkpoint.
     if not progress: learn.remove_cb(ProgressCallback)  # fastai's progress bars, if present
     if torch.cuda.is_available(): learn.to_fp16()
     else: learn.to_channelslast(use_amp=False)  # on CPU, 1.6x the training cells/s of the default memory order (BENCHMARKS.md, "Training throughput")
-    todo = [s for s in ['head']*cfg.pretrained + ['full'] if s not in st.done]
+    todo = [s for s in ['head']*(cfg.pretrained and cfg.epochs_head > 0) + ['full'] if s not in st.done]  # no 0-epoch stage
     if not todo: _load_last(learn, run, with_opt=False)  # stopped after its last stage, before its files: the trained weights
     for stage in todo:
         learn.freeze() if stage == 'head' else learn.unfreeze()

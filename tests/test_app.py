@@ -21,20 +21,24 @@ def model(tmp_path_factory):
     run = shutil.copytree(Path(__file__).parent/'fixtures'/'old_run', tmp_path_factory.mktemp('m')/'old_run')
     return export_fp32(Run(run))
 
-@pytest.fixture(scope='module')
-def server(model, tmp_path_factory):
-    "`malaria-fastai app MODEL --port 0` in a process where torch and fastai cannot be imported: (URL, its TMPDIR)"
-    tmp = tmp_path_factory.mktemp('app_tmp')
+def start_app(model, tmp:Path, *args)->tuple:
+    "`malaria-fastai app MODEL --port 0 ARGS`, torch and fastai unimportable in its process: (process, URL, output)"
     code = ("import sys\nfor m in ('torch', 'torchvision', 'fastai', 'timm'): sys.modules[m] = None\n"
-            f"from malaria_fastai.cli import main\nsys.exit(main(['app', {str(model)!r}, '--port', '0']))")
+            "from malaria_fastai.cli import main\n"
+            f"sys.exit(main(['app', {str(model)!r}, '--port', '0', *{list(args)!r}]))")
     p = subprocess.Popen([sys.executable, '-c', code], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                          env={**os.environ, 'TMPDIR': str(tmp)})
     out = []
     for line in p.stdout:
         out.append(line)
-        if m := re.search(r'(http://\S+/) ', line): break
-    else: pytest.fail(f"the app did not start:\n{''.join(out)}")
-    yield m[1], tmp
+        if m := re.search(r'(http://\S+/) ', line): return p, m[1], ''.join(out)
+    pytest.fail(f"the app did not start:\n{''.join(out)}")
+
+@pytest.fixture(scope='module')
+def server(model, tmp_path_factory):
+    "The app on this machine only, torch unimportable: (URL, its TMPDIR)"
+    p, url, _ = start_app(model, tmp := tmp_path_factory.mktemp('app_tmp'))
+    yield url, tmp
     p.terminate(); assert p.wait(60) == 0
     # the app's own folder is gone (onnxruntime leaves a .ses file in $TMPDIR when imported)
     assert list(tmp.glob('malaria-app-*')) == [], "the app's temporary folder outlived it"
@@ -133,3 +137,8 @@ def test_bad_input_through_the_page(server, tmp_path):
             page.goto(server[0])
             text = _screen(page, files, expect)
             assert 'Traceback' not in text and str(tmp_path) not in text and 'Error' not in page.inner_text('body')
+
+def test_open_to_the_network_without_a_password_says_so(model, tmp_path):
+    p, url, out = start_app(model, tmp_path, '--host', '0.0.0.0')
+    try: assert 'WARNING: Open to the network (0.0.0.0) with no password' in out
+    finally: p.terminate(); p.wait(60)
