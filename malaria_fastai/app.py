@@ -293,26 +293,35 @@ def build_app(model_path:Path, # from `app_model`
         with gr.Row():
             csv_out = gr.File(label='Every cell (CSV)', elem_id='csv')
             report = gr.File(label='Report (HTML, printable)', elem_id='report')
-        sess = gr.State(None, time_to_live=6*3600, delete_callback=lambda s: s and s.close())
-        outs = [result, cells, photos, csv_out, report, sess]
+        outs, sessions = [result, cells, photos, csv_out, report], {}  # sessions: by Gradio's session hash
+        def visitor(f):  # Gradio passes the request to a parameter typed gr.Request (this module's hints are strings)
+            f.__annotations__ = {'request': gr.Request}; return f
 
-        def run(files, slide, threshold, filt, order, s, progress=gr.Progress()):
-            s = s or Session(root); s.uploads += files or []; s.rows = []
+        @visitor
+        def run(files, slide, threshold, filt, order, request, progress=gr.Progress()):
+            if (h := request.session_hash) not in sessions: sessions[h] = Session(root)
+            s = sessions[h]; s.uploads += files or []; s.rows = []
             shutil.rmtree(s.folder/'overlays', ignore_errors=True)
             try:
                 s.rows, s.sources = screen_upload(model, files or [], slide, threshold, s.folder,
                                                   lambda i, n: progress((i, n), desc='Screening', unit='files'))
-                return *show(s, slide, threshold, filt, order, model, card), s
-            except Exception as e: return _message(e, root), [], [], None, None, s
+                return show(s, slide, threshold, filt, order, model, card)
+            except Exception as e: return _message(e, root), [], [], None, None
 
-        def again(slide, threshold, filt, order, s):
-            if not (s and s.rows): return gr.skip(), gr.skip(), gr.skip(), gr.skip(), gr.skip(), s
-            try: return *show(s, slide, threshold, filt, order, model, card), s
-            except Exception as e: return _message(e, root), [], [], None, None, s
+        @visitor
+        def again(slide, threshold, filt, order, request):
+            if not ((s := sessions.get(request.session_hash)) and s.rows): return (gr.skip(),)*len(outs)
+            try: return show(s, slide, threshold, filt, order, model, card)
+            except Exception as e: return _message(e, root), [], [], None, None
 
-        go.click(run, [files, slide, thr, filt, order, sess], outs, api_name='screen')
+        @visitor
+        def leave(request):  # the visitor closed the page: their folder and uploads go now
+            if s := sessions.pop(request.session_hash, None): s.close()
+
+        go.click(run, [files, slide, thr, filt, order], outs, api_name='screen')
         for c in (thr, filt, order):
-            c.change(again, [slide, thr, filt, order, sess], outs, api_name=False, show_progress='hidden')
+            c.change(again, [slide, thr, filt, order], outs, api_name=False, show_progress='hidden')
+        demo.unload(leave)
     return demo
 
 # %% ../nbs/08_app.ipynb #0ed55c75

@@ -1,7 +1,7 @@
 """The web app end to end: served on a free port with torch unimportable, driven by gradio_client and by Debian's
 chromium through Playwright (never `playwright install`). APP_MODEL, APP_UPLOAD and APP_SCREENSHOT (optional) serve
 another model, upload other files and save the browser test's screenshot: how docs/app.png is made (docs/app.md)."""
-import csv, os, re, shutil, subprocess, sys, zipfile
+import csv, os, re, shutil, subprocess, sys, time, zipfile
 from pathlib import Path
 import pytest
 from malaria_fastai.cli import main
@@ -99,8 +99,13 @@ def _screen(page, files, expect:str)->str:
     page.wait_for_selector(f'#result :text("{expect}")', timeout=300_000)
     return page.inner_text('#result')
 
+def visitors(tmp:Path)->set:
+    "The visitors' folders of the app whose TMPDIR is `tmp`"
+    return {p for p in tmp.glob('malaria-app-*/*') if p.name != 'uploads'}
+
 def test_in_a_browser(server, upload, tmp_path):
     from playwright.sync_api import sync_playwright
+    before = visitors(server[1])
     fields = Path(os.getenv('MALARIA_FIELDS', Path(__file__).parents[2]/'shared'/'fields'/'iml'))
     photo = sorted(fields.glob('images/*'))[:1]  # a field photograph too, where the shared ones are
     with sync_playwright() as p:
@@ -120,6 +125,12 @@ def test_in_a_browser(server, upload, tmp_path):
         assert k9 == sum(float(r['prob_parasitized']) >= 0.9 for r in cells)
         with page.expect_download() as d: page.locator('#csv a[download]').click()
         assert sum(r['label'] == 'Parasitized' for r in csv.DictReader(open(d.value.path()))) == k9
+        assert len(mine := visitors(server[1]) - before) == 1  # this visitor's folder, until they leave
+        page.close()
+        for _ in range(60):
+            if not mine & visitors(server[1]): break
+            time.sleep(0.5)
+        assert not mine & visitors(server[1]), "the visitor's folder outlived their page"
 
 def test_bad_input_through_the_page(server, tmp_path):
     from playwright.sync_api import sync_playwright
