@@ -107,7 +107,9 @@ def safe_extract(zip_path:Path, # a zip holding the class folders, such as the N
         dest.parent.mkdir(parents=True, exist_ok=True)
         tmp = Path(tempfile.mkdtemp(prefix=f'.{dest.name}.partial-', dir=dest.parent))
         try:
-            z.extractall(tmp)
+            try: z.extractall(tmp)
+            except (RuntimeError, NotImplementedError) as e:  # an encrypted member, or Deflate64
+                raise DataError(f"Cannot extract {zip_path}: {e}") from None
             os.chmod(tmp, umask_mode(0o777))  # mkdtemp's folder is private
             found = next((p for p in (tmp, tmp/'cell_images', *tmp.iterdir()) if p.is_dir() and _has_classes(p)), None)
             if found is None: raise DataError(f"{zip_path} holds no {' and '.join(c+'/' for c in CLASSES)} folders")

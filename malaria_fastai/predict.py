@@ -221,7 +221,9 @@ MAX_MEMBER_BYTES = 64*2**20  # a zip member larger than this is no cell crop: re
 def _zip_member(z:zipfile.ZipFile, name:str)->io.BytesIO:
     "A zip member's bytes, refused (ValueError) if it unpacks to more than `MAX_MEMBER_BYTES`"
     if (n := z.getinfo(name).file_size) > MAX_MEMBER_BYTES: raise ValueError(f'zip member too large: {n/2**20:,.0f} MiB unpacked')
-    return io.BytesIO(z.read(name))  # zipfile stops at the stated size, so a lying header cannot unpack more
+    try: return io.BytesIO(z.read(name))  # zipfile stops at the stated size, so a lying header cannot unpack more
+    except (RuntimeError, NotImplementedError) as e:  # an encrypted member, or Deflate64
+        raise ValueError(f'zip member not readable: {e}') from None
 
 class NotACell(str):
     "Why a readable image was refused as no single-cell crop (`not_a_cell`)"

@@ -343,3 +343,41 @@ def test_zip_members_of_one_name_are_skipped_not_screened_twice(tiny, synth, tmp
     rc, out, _ = cli(capsys, 'predict', tiny/'model.onnx', tmp_path/'dup.zip', '--csv', tmp_path/'cells.csv')
     rows = list(csv.DictReader(open(tmp_path/'cells.csv')))
     assert rc == 0 and [r['file'].rpartition('!')[2] for r in rows] == ['d.png'] and 'several members of this name' in out
+
+def _patched(zip_path:Path, member:str, flag:int=0, method:int|None=None):
+    "Set a member's flag bits (1: encrypted) or compression method in its local and central headers, as another tool wrote it"
+    b = bytearray(zip_path.read_bytes())
+    for sig, at in ((b'PK\x03\x04', 6), (b'PK\x01\x02', 8)):  # local header: flags at 6, method at 8; central: 8 and 10
+        i = b.find(sig)
+        while b[i + (30 if sig == b'PK\x03\x04' else 46):].find(member.encode()) != 0: i = b.find(sig, i + 4)
+        b[i + at] |= flag
+        if method is not None: b[i + at + 2:i + at + 4] = method.to_bytes(2, 'little')
+    zip_path.write_bytes(bytes(b))
+
+def test_encrypted_and_deflate64_zip_members_are_named_not_a_traceback(tiny, synth_master, tmp_path, capsys):
+    cell = next((synth_master/'Uninfected').iterdir()).read_bytes()
+    for what, kw in (('encrypted', dict(flag=1)), ('compression method', dict(method=9))):  # 9: Deflate64
+        with zipfile.ZipFile(z := tmp_path/f'{kw.get("method", "enc")}.zip', 'w') as zf:
+            zf.writestr('bad.png', cell); zf.writestr('good.png', cell)
+        _patched(z, 'bad.png', **kw)
+        assert main(['predict', str(tiny), str(z), '--csv', str(out := tmp_path/f'{z.stem}.csv')]) == 0
+        rows = {r['file'].split('!')[-1]: r for r in csv.DictReader(open(out))}
+        assert rows['bad.png']['label'] == 'unreadable' and what in rows['bad.png']['reason'], rows['bad.png']
+        assert rows['good.png']['label'] in ('Parasitized', 'Uninfected')
+    assert 'Traceback' not in capsys.readouterr().err
+
+def test_export_and_evaluate_refuse_bad_counts_before_any_work(tiny, capsys):
+    before = snapshot(tiny)
+    assert main(['export-onnx', str(tiny), '--n-calib', '0']) == 2
+    assert main(['evaluate', str(tiny), '--n-review', '-1']) == 2
+    err = capsys.readouterr().err
+    assert '--n-calib must be at least 1' in err and '--n-review must be at least 0' in err
+    assert snapshot(tiny) == before  # model.onnx not rewritten, nothing written
+
+def test_data_names_an_encrypted_zip_member(synth_master, tmp_path, capsys):
+    with zipfile.ZipFile(z := tmp_path/'cells.zip', 'w') as zf:
+        for f in sorted(synth_master.rglob('*.png')): zf.write(f, f.relative_to(synth_master.parent))
+    _patched(z, 'cell_images/Parasitized/' + sorted((synth_master/'Parasitized').iterdir())[0].name, flag=1)
+    assert main(['data', '--data', str(z), '--out', str(tmp_path/'report')]) == 2
+    err = capsys.readouterr().err
+    assert 'Cannot extract' in err and 'encrypted' in err and 'Traceback' not in err
