@@ -15,8 +15,8 @@ except ImportError: pyspng = None
 __all__ = ['CLASSES', 'IMAGE_EXTS', 'MAX_PIXELS', 'MIN_SIDE', 'MAX_PHOTO_PIXELS', 'CELL_FEATURES', 'STAIN_FEATURES', 'DataError',
            'patient_id', 'to_rgb8', 'pad_square', 'size_problem', 'decode_png', 'read_rgb', 'prepare_cell', 'load_cell',
            'is_field', 'no_colour', 'cell_array', 'cell_features', 'feature_ranges', 'not_a_cell', 'wilson',
-           'floor_count', 'slide_call', 'umask_mode', 'partial_prefix', 'atomic_write', 'check_writable', 'fingerprint',
-           'file_digest', 'counted']
+           'floor_count', 'slide_call', 'umask_mode', 'partial_prefix', 'atomic_write', 'check_writable',
+           'check_outside', 'fingerprint', 'file_digest', 'counted']
 
 # %% ../nbs/00_cellio.ipynb #73a2497e
 CLASSES = ('Parasitized', 'Uninfected')  # fastai's CategoryBlock sorts them too: index 0 is Parasitized
@@ -248,6 +248,16 @@ def check_writable(folder:Path|str, # an output folder, which need not exist yet
         with tempfile.TemporaryFile(dir=there): pass
     except OSError as e: raise DataError(f"{flag} {folder}: cannot write there ({e.strerror or e})") from None
     return folder
+
+# %% ../nbs/00_cellio.ipynb #co000001
+def check_outside(out:Path|str, # an output folder
+                  inputs:list,  # the folders (or files) the command reads
+                  flag:str='--out', # the option that named `out`, for the message
+                 ):
+    "A `DataError` if `out` is, or lies inside, an input: what a command writes there would be read as input next time"
+    o = Path(out).resolve()
+    for i in (Path(p).resolve() for p in inputs):
+        if o == i or i in o.parents: raise DataError(f"{flag} {out} is inside {i}, which this command reads: write elsewhere")
 
 # %% ../nbs/00_cellio.ipynb #41ad4d70
 def fingerprint(*parts)->str:

@@ -478,6 +478,7 @@ def data_report(data:Path|str|None=None,  # data location, as for `find_data`; N
     "Find, scan and split the data; write summary.md, image_sizes.png, cells.png, split.csv and skipped.csv to `out`"
     check_writable(out, '--out')
     root, cells, skipped = prepare_cells(data, split, valid_pct, test_pct, seed, n_workers=n_workers, progress=progress)
+    check_outside(out, [root])  # a report in a class folder would be read as cells next time
     out, relabelled = Path(out), pd.DataFrame(columns=['file', 'from_label', 'to_label'])
     if label_corrections: cells, relabelled = apply_label_corrections(cells, read_label_corrections(label_corrections))
     summ = {**data_summary(cells, skipped), 'root': root, 'out': out, 'splits': split_summary(cells), 'relabelled': relabelled}

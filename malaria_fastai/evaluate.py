@@ -547,6 +547,7 @@ def evaluate(run:Path|str|Run,                 # a finished run folder
     "Score a run on unseen patients: metrics with 95% intervals, figures, per-patient parasitemia, label review, report.md"
     if n_review < 0: raise DataError(f"--n-review must be at least 0 (got {n_review})")
     check_writable(out or Run(run).path, '--out')  # before the work, not after
+    if out: check_outside(out, [Run(run).config.data, *([find_data(data, download=False)] if data else [])])
     s = score_run(run, data, tta, target_sensitivity, n_boot, n_workers, label_corrections, progress, group)
     if out is None and not prepares_cells(s.run/'model.pkl'): s.run.export_learner(s.learn)  # an older run's: `predict` needs it
     return write_evaluation(s, out, n_review)

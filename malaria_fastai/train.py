@@ -523,6 +523,7 @@ def resume(run:Path|str|Run,       # an interrupted run folder
     for p in run.path.glob('.*.partial*'): p.unlink()  # `atomic_write`'s temporary files, left by the interruption
     has_last = (run/'last.pth').exists()  # else it stopped in its first epoch: start again from the original weights
     set_seed(cfg.train_seed, reproducible=True)
-    model, _ = create_model(cfg.arch, 'no' if has_last or not cfg.pretrained else 'yes', cfg.weights, head_width=cfg.head_width, blocks=cfg.blocks)
+    if cfg.init and not has_last: model, _ = init_model(cfg.init)  # a fine-tuning starts again from its parent's weights
+    else: model, _ = create_model(cfg.arch, 'no' if has_last or not cfg.pretrained else 'yes', cfg.weights, head_width=cfg.head_width, blocks=cfg.blocks)
     if _lead(): print(f"Resuming {run.path}: stages done {st.done or 'none'}; {st.stage or 'next stage'} at epoch {st.epochs_done}")
     return fit_run(run, model, cbs, n_workers, progress)

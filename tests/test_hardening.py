@@ -381,3 +381,10 @@ def test_data_names_an_encrypted_zip_member(synth_master, tmp_path, capsys):
     assert main(['data', '--data', str(z), '--out', str(tmp_path/'report')]) == 2
     err = capsys.readouterr().err
     assert 'Cannot extract' in err and 'encrypted' in err and 'Traceback' not in err
+
+def test_outputs_inside_a_data_folder_are_refused(tiny, synth, capsys):
+    before = snapshot(synth)
+    assert main(['data', '--data', str(synth), '--out', str(synth/'Uninfected')]) == 2
+    assert main(['evaluate', str(tiny), '--data', str(synth), '--out', str(synth/'Parasitized'/'eval')]) == 2
+    assert capsys.readouterr().err.count('which this command reads') == 2
+    assert snapshot(synth) == before  # nothing written into the class folders
