@@ -519,8 +519,9 @@ def resume(run:Path|str|Run,       # an interrupted run folder
     if run.finished: raise DataError(f"{run.path} is a finished run (it has config.json): nothing to resume")
     st = run.state; cfg = st.config
     hist = _read_history(run/'history.csv', len(st.epochs))
-    if _lead(): write_table(hist, run/'history.csv')  # drop epochs logged after the last checkpoint
-    for p in run.path.glob('.*.partial*'): p.unlink()  # `atomic_write`'s temporary files, left by the interruption
+    if _lead():  # one process tidies, then rewrites: another's tidying would delete the file being written
+        for p in run.path.glob('.*.partial*'): p.unlink(missing_ok=True)  # `atomic_write`'s leftovers
+        write_table(hist, run/'history.csv')  # drop epochs logged after the last checkpoint
     has_last = (run/'last.pth').exists()  # else it stopped in its first epoch: start again from the original weights
     set_seed(cfg.train_seed, reproducible=True)
     if cfg.init and not has_last: model, _ = init_model(cfg.init)  # a fine-tuning starts again from its parent's weights
