@@ -257,7 +257,8 @@ def check_outside(out:Path|str, # an output folder
     "A `DataError` if `out` is, or lies inside, an input: what a command writes there would be read as input next time"
     o = Path(out).resolve()
     for i in (Path(p).resolve() for p in inputs):
-        if o == i or i in o.parents: raise DataError(f"{flag} {out} is inside {i}, which this command reads: write elsewhere")
+        if o == i or i in o.parents:
+            raise DataError(f"{flag} {out} is inside {i}, which this command reads: write elsewhere")
 
 # %% ../nbs/00_cellio.ipynb #41ad4d70
 def fingerprint(*parts)->str:

@@ -98,7 +98,8 @@ def main(argv:list|None=None, # arguments after the program name; default `sys.a
         print(f"malaria-fastai: unknown command {name!r}\n\n{_usage()}", file=sys.stderr); return 2
     try:
         cmd = COMMANDS[name]
-        cmd(vars(cmd.parser(f'malaria-fastai {name}').parse_intermixed_args(_renamed(name, argv[1:]))))  # options anywhere
+        parser = cmd.parser(f'malaria-fastai {name}')
+        cmd(vars(parser.parse_intermixed_args(_renamed(name, argv[1:]))))  # options anywhere
     except DataError as e:
         print(f"malaria-fastai {name}: {e}", file=sys.stderr); return 2
     except OSError as e:  # a disk that fills up, a file that vanishes mid-run

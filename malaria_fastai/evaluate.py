@@ -366,7 +366,7 @@ def cells_to_score(run:Run,              # a finished run
                    data:str|None=None,   # a labelled folder to score instead of the run's test split
                    n_workers:int=2,      # processes for scanning `data`
                    label_corrections:str|None=None, # a label-corrections CSV to apply to the scored cells
-                   group:str|None=None,  # a regex naming each file of `data`'s patient, slide or photograph (`group_names`)
+                   group:str|None=None,  # a regex naming each `data` file's patient or photo (`group_names`)
                   )->tuple:              # (cells with absolute `file`, a description, the default output folder)
     "The labelled cells to score: the run's held-out test split, or all cells of `data`; with corrected labels if asked"
     if data:

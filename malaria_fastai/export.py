@@ -117,7 +117,8 @@ def export_onnx(run:Path|str|Run,   # a finished run folder
                 fp32_stride:int=8,  # int8 model: layers whose maps are at least 1/N of the cell's side stay fp32 (1: none)
                )->dict:             # paths of the written models
     "Export a run to ONNX: model.onnx (fp32) and model.int8.onnx, with the preprocessing in the metadata"
-    if int8 and n_calib < 1: raise DataError(f"--n-calib must be at least 1 (got {n_calib})")  # before model.onnx is rewritten
+    if int8 and n_calib < 1:  # refused before model.onnx is rewritten
+        raise DataError(f"--n-calib must be at least 1 (got {n_calib})")
     run = Run(run)
     out = dict(fp32=export_fp32(run))
     if int8: out['int8'] = export_int8(run, n_calib, seed, fp32_stride)

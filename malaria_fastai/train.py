@@ -316,7 +316,8 @@ def fit_run(run:Run,               # a run folder with split.csv and checkpoint.
     if not progress: learn.remove_cb(ProgressCallback)  # fastai's progress bars, if present
     if torch.cuda.is_available(): learn.to_fp16()
     else: learn.to_channelslast(use_amp=False)  # on CPU, 1.6x the training cells/s of the default memory order (BENCHMARKS.md, "Training throughput")
-    todo = [s for s in ['head']*(cfg.pretrained and cfg.epochs_head > 0) + ['full'] if s not in st.done]  # no 0-epoch stage
+    head = cfg.pretrained and cfg.epochs_head > 0  # no 0-epoch stage: it would save no best.pth
+    todo = [s for s in ['head']*head + ['full'] if s not in st.done]
     if not todo: _load_last(learn, run, with_opt=False)  # stopped after its last stage, before its files: the trained weights
     for stage in todo:
         learn.freeze() if stage == 'head' else learn.unfreeze()
@@ -524,7 +525,8 @@ def resume(run:Path|str|Run,       # an interrupted run folder
         write_table(hist, run/'history.csv')  # drop epochs logged after the last checkpoint
     has_last = (run/'last.pth').exists()  # else it stopped in its first epoch: start again from the original weights
     set_seed(cfg.train_seed, reproducible=True)
-    if cfg.init and not has_last: model, _ = init_model(cfg.init)  # a fine-tuning starts again from its parent's weights
-    else: model, _ = create_model(cfg.arch, 'no' if has_last or not cfg.pretrained else 'yes', cfg.weights, head_width=cfg.head_width, blocks=cfg.blocks)
+    if cfg.init and not has_last: model, _ = init_model(cfg.init)  # a fine-tuning restarts from its parent
+    else: model, _ = create_model(cfg.arch, 'no' if has_last or not cfg.pretrained else 'yes', cfg.weights,
+                                  head_width=cfg.head_width, blocks=cfg.blocks)
     if _lead(): print(f"Resuming {run.path}: stages done {st.done or 'none'}; {st.stage or 'next stage'} at epoch {st.epochs_done}")
     return fit_run(run, model, cbs, n_workers, progress)
