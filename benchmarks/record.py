@@ -84,6 +84,8 @@ SUMMARY = [
      ['accuracy', 'ROC AUC']),
     ("the fastai study's protocol: a random 80/20 split of cells", "Random 80/20 cell split (the fastai study's protocol): recipe default",
      'accuracy', ['value', 'low', 'high']),
+    ('patient calls on out-of-fold patients (the floor chosen there, checked on unseen folds)', 'Patient calls:',
+     "at each fold's alpha", ['detection', 'specificity']),
     ('field photographs: annotated red cells found', 'Field photographs: finding and screening the cells of the shared IML photographs',
      'annotated red cells found', ['value']),
     ('field photographs: `predict` photographs per minute (--jobs 1; 2)', 'Field photographs: finding and screening the cells of the shared IML photographs',
@@ -94,6 +96,7 @@ SUMMARY = [
 # The contents, by the start of each section's title
 KINDS = {'Accuracy: runs and recipes': ('Run:', 'Exploration', 'Cross-validation', 'Ensembles', 'Random 80/20', 'Exported Learner'),
          'Accuracy: distillation and peers': ('Distillation', 'Peer baseline', 'Grad-CAM'),
+         'Patient calls': ('Patient calls',),
          'Field photographs': ('Field photographs',),
          'Screening speed and size': ('Inference', 'Speed', 'Screening at scale', 'Edge install'),
          'Training speed': ('Training', 'Loader throughput', 'lr_find'),

@@ -15,8 +15,9 @@ except ImportError: pyspng = None
 __all__ = ['CLASSES', 'IMAGE_EXTS', 'MAX_PIXELS', 'MIN_SIDE', 'MAX_PHOTO_PIXELS', 'CELL_FEATURES', 'STAIN_FEATURES', 'DataError',
            'patient_id', 'to_rgb8', 'pad_square', 'size_problem', 'decode_png', 'read_rgb', 'prepare_cell', 'load_cell',
            'is_field', 'no_colour', 'cell_array', 'cell_features', 'feature_ranges', 'not_a_cell', 'wilson',
-           'floor_count', 'slide_call', 'umask_mode', 'partial_prefix', 'atomic_write', 'check_writable',
-           'check_outside', 'fingerprint', 'file_digest', 'counted']
+           'false_calls_pmf', 'floor_count', 'floor_null', 'slide_call', 'slide_pvalue', 'corrected_parasitemia',
+           'umask_mode', 'partial_prefix', 'atomic_write', 'check_writable', 'check_outside', 'fingerprint',
+           'file_digest', 'counted']
 
 # %% ../nbs/00_cellio.ipynb #73a2497e
 CLASSES = ('Parasitized', 'Uninfected')  # fastai's CategoryBlock sorts them too: index 0 is Parasitized
@@ -184,29 +185,67 @@ def wilson(k:int, # successes
     mid, half = (p + z*z/(2*n)), z*math.sqrt(p*(1 - p)/n + z*z/(4*n*n))
     return (max(0., (mid - half)/(1 + z*z/n)), min(1., (mid + half)/(1 + z*z/n)))
 
+# %% ../nbs/00_cellio.ipynb #fl000010
+def false_calls_pmf(n:int,         # cells on an uninfected slide
+                    fpr:float,     # mean per-cell false-positive rate, above 0 and below 1
+                    spread:float=0., # correlation of two cells' calls on one slide; 0 for binomial
+                   )->np.ndarray:  # P(k false calls) for k = 0..n
+    "The chance of each number of false parasitized calls on an uninfected slide: beta-binomial, or binomial at spread 0"
+    k = np.arange(n + 1); lg = np.vectorize(math.lgamma)
+    log_choose = lg(n + 1.) - lg(k + 1.) - lg(n - k + 1.)
+    if spread <= 0: return np.exp(log_choose + k*math.log(fpr) + (n - k)*math.log1p(-fpr))
+    a, b = fpr*(1 - spread)/spread, (1 - fpr)*(1 - spread)/spread
+    return np.exp(log_choose + lg(k + a) + lg(n - k + b) - lg(n + a + b) - (lg(a) + lg(b) - lg(a + b)))
+
 # %% ../nbs/00_cellio.ipynb #fl000002
-def floor_count(n:int,           # cells on the slide
-                fpr:float,       # per-cell false-positive rate on uninfected slides
+def floor_count(n:int,            # cells on the slide
+                fpr:float,        # mean per-cell false-positive rate on uninfected slides
+                spread:float=0.,  # correlation of two cells' calls on one slide (`false_calls_pmf`)
                 alpha:float=0.01, # the chance of calling an uninfected slide 'parasites seen'
-               )->int|None:      # the fewest parasitized calls for 'parasites seen'; None when `n` is too few
+               )->int|None:       # the fewest parasitized calls for 'parasites seen'; None when `n` is too few
     "The fewest parasitized calls among `n` cells that an uninfected slide reaches with probability below `alpha`"
     if fpr <= 0: return 1
     if fpr >= 1: return None  # every cell of an uninfected slide is called: no count says more
-    logp, logq, lgn, cdf = math.log(fpr), math.log1p(-fpr), math.lgamma(n + 1), 0.  # cdf: P(X < k), summed from the binomial pmf in log space
-    for k in range(n + 1):
-        if 1 - cdf < alpha: return k
-        cdf += math.exp(lgn - math.lgamma(k + 1) - math.lgamma(n - k + 1) + k*logp + (n - k)*logq)
-    return None
+    sf = np.cumsum(false_calls_pmf(n, fpr, spread)[::-1])[::-1]  # sf[k]: P(k or more false calls)
+    return int(np.argmax(sf < alpha)) if (sf < alpha).any() else None
 
 # %% ../nbs/00_cellio.ipynb #fl000005
+def floor_null(floor:dict, # the model's floor (`calibrate_floor` in `evaluate`)
+              )->tuple:    # (rate, spread) of an uninfected slide's false calls
+    "The false calls a floor expects: beta-binomial with its spread; binomial at `fpr_high` for a floor stored without one"
+    return (floor['fpr'], floor['spread']) if 'spread' in floor else (floor['fpr_high'], 0.)
+
 def slide_call(n:int,            # cells on the slide
                k:int,            # cells called parasitized
-               floor:dict|None,  # the model's floor: `fpr_high` and `alpha` (see `floor_count`)
+               floor:dict|None,  # the model's floor: `fpr`, `spread` and `alpha` (see `floor_count`)
               )->str:            # 'parasites seen', 'not seen', 'too few cells', or '' without a floor
     "The screening call of a slide of `n` cells with `k` called parasitized, against the model's floor"
     if not floor: return ''
-    need = floor_count(n, floor['fpr_high'], floor['alpha'])
+    need = floor_count(n, *floor_null(floor), floor['alpha'])
     return 'too few cells' if need is None else 'parasites seen' if k >= need else 'not seen'
+
+# %% ../nbs/00_cellio.ipynb #fl000012
+def slide_pvalue(n:int,      # cells on the slide
+                 k:int,      # cells called parasitized
+                 floor:dict, # the model's floor
+                )->float:    # P(k or more parasitized calls | uninfected slide): the call is 'parasites seen' below `alpha`
+    "How often an uninfected slide of `n` cells shows `k` or more parasitized calls, under the floor"
+    rate, spread = floor_null(floor)
+    if rate <= 0 or rate >= 1: return float(k == 0 or rate >= 1)
+    return float(min(false_calls_pmf(n, rate, spread)[k:].sum(), 1.))
+
+# %% ../nbs/00_cellio.ipynb #rg000002
+def corrected_parasitemia(n:int,       # cells on the slide
+                          k:int,       # cells called parasitized
+                          floor:dict,  # the model's floor: `fpr`, `sensitivity` and their standard errors (`*_se`)
+                         )->tuple:     # (estimate, low, high) of the true parasitemia, fractions; NaNs without the rates
+    "Rogan-Gladen estimate of the true parasitemia from the apparent `k/n`, with a 95% interval over the count and both rates"
+    if not n or not floor or 'sensitivity' not in floor: return (math.nan,)*3
+    se, fpr, j = floor['sensitivity'], floor['fpr'], floor['sensitivity'] - floor['fpr']
+    if j <= 0: return (math.nan,)*3
+    p = k/n; est = min(max((p - fpr)/j, 0.), 1.)
+    sd = math.sqrt(p*(1 - p)/n + (est*floor['sensitivity_se'])**2 + ((1 - est)*floor['fpr_se'])**2)/j
+    return est, max(est - 1.959963984540054*sd, 0.), min(est + 1.959963984540054*sd, 1.)
 
 # %% ../nbs/00_cellio.ipynb #411a2d90
 def umask_mode(mode:int, # the mode asked for, e.g. 0o666 for a file, 0o777 for a folder

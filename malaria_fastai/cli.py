@@ -117,8 +117,10 @@ def floor_text(floor:dict|None, # a model's floor (`calibrate_floor`)
               )->str:
     "One line on the floor behind the screening calls, or why there are no calls"
     if not floor: return "No screening calls: the model has no floor (export it again, or use a run folder whose validation cells are there)."
-    what = (f"{floor['fpr_high']:.2%} per-cell false-positive rate (top of the 95% interval over {floor['patients']} validation patients), "
-            f"alpha {floor['alpha']:g}, threshold {floor['threshold']:g}")
+    rate = (f"{floor['fpr']:.2%} per-cell false-positive rate over {floor['patients']} validation patients, spread {floor['spread']:.3g} "
+            "between patients" if 'spread' in floor else
+            f"{floor['fpr_high']:.2%} per-cell false-positive rate (top of the 95% interval over {floor['patients']} validation patients)")
+    what = f"{rate}, alpha {floor['alpha']:g}, threshold {floor['threshold']:g}"
     return f"Calls against the floor: {what}." if used else f"No screening calls: the floor ({what}) holds only at threshold {floor['threshold']:g}."
 
 def patient_calls_text(r:dict, # what `evaluate` returns
@@ -127,9 +129,11 @@ def patient_calls_text(r:dict, # what `evaluate` returns
     import pandas as pd
     if not r.get('patient_calls'): return floor_text(None)
     pc = pd.DataFrame(r['patient_calls']).set_index('metric')
-    pp = pd.DataFrame(r['per_patient']).set_index('patient')[['cells', 'true_parasitemia', 'predicted_parasitemia', 'low', 'high', 'call']]
+    pp = pd.DataFrame(r['per_patient']).set_index('patient')
+    cols = ['cells', 'true_parasitemia', 'predicted_parasitemia', 'low', 'high'] + [c for c in ('corrected', 'corrected_low', 'corrected_high') if c in pp]
     return (floor_text(r['floor']) + '\n\nPatient-level (95% Wilson intervals):\n' + pc.to_string(float_format=lambda v: f'{v:.3f}') +
-            '\n\nPer patient (parasitemia %, apparent with its 95% interval):\n' + pp.to_string())
+            '\n\nPer patient (parasitemia %: apparent with its 95% interval, and corrected for the model\'s errors):\n' +
+            pp[cols + ['call']].to_string())
 
 # %% ../nbs/07_cli.ipynb #dcfbc63b
 @command('malaria_fastai.data:data_report')
@@ -230,8 +234,12 @@ def predict(lib, kw):
     n, ex = r['tally'].labels, r['tally'].examples
     if r['resumed']: print(f"Resumed: {r['resumed']:,} files had their rows in {r['csv']}.partial; screened the rest.")
     w = max(len(s['slide']) for s in r['slides'])
-    print(f"\n{'slide':{w}}  cells  parasitized  parasitemia %  (95% CI)         call")
-    for s in r['slides']: print(f"{s['slide']:{w}}  {s['cells']:5d}  {s['parasitized']:11d}  {s['parasitemia_pct']:13.2f}  ({s['low_pct']:6.2f} to {s['high_pct']:6.2f})  {s['call']}")
+    ci = lambda v, lo, hi: f"{v:13.2f}  ({lo:6.2f} to {hi:6.2f})"
+    print(f"\n{'slide':{w}}  cells  parasitized  parasitemia %  (95% CI)          corrected %  (95% CI)          call")
+    for s in r['slides']:
+        print(f"{s['slide']:{w}}  {s['cells']:5d}  {s['parasitized']:11d}  {ci(s['parasitemia_pct'], s['low_pct'], s['high_pct'])}  "
+              f"{ci(s['corrected_pct'], s['corrected_low_pct'], s['corrected_high_pct'])}  {s['call']}")
+    print("Corrected: the count with the model's own errors (validation patients' sensitivity and false-positive rate) taken out.")
     print('\n' + floor_text(r['floor'] or r['model_floor'], r['floor'] is not None))
     if not r['checked']: print("The model has no cell ranges: images were not checked for being cell crops (export it again).")
     if p := r['photos']:

@@ -17,8 +17,9 @@ from .evaluate import (_cell_metrics, metrics_table, metrics_md, per_patient, ca
                                      plot_confusion, plot_roc, plot_parasitemia, label_review, contact_sheet)
 
 # %% auto #0
-__all__ = ['CV_SETS', 'fold_run', 'fold_preds', 'per_fold', 'ensemble_table', 'cross_fitted_calls', 'cv_tables', 'cv_report',
-           'save_ensemble', 'run_folds', 'cv', 'resume_cv', 'ensemble']
+__all__ = ['CV_SETS', 'ALPHAS', 'fold_run', 'fold_preds', 'per_fold', 'ensemble_table', 'cross_fitted_calls', 'alpha_table',
+           'pick_alpha', 'patient_roc', 'count_errors', 'cv_tables', 'cv_report', 'save_ensemble', 'run_folds', 'cv',
+           'resume_cv', 'ensemble']
 
 # %% ../nbs/06_cv.ipynb #cv0006
 CV_SETS = ('data', 'runs', 'split', 'valid_pct', 'test_pct', 'fold', 'name', 'cbs', 'n_workers', 'progress')  # train options `cv` sets itself
@@ -91,11 +92,59 @@ def ensemble_table(test:pd.DataFrame, # test cells: label, and one probability c
 # %% ../nbs/06_cv.ipynb #cv0020b
 def _arrays(d:pd.DataFrame)->tuple: return (d.label == CLASSES[0]).astype(int).to_numpy(), d.prob_parasitized.to_numpy(), d.patient.to_numpy()
 
+def _fold_calls(oof:pd.DataFrame, f:int, d:pd.DataFrame)->pd.DataFrame:
+    "Fold `f`'s patients `d` against the floor of the other folds: `per_patient` with the scores a call rule could use"
+    fl = calibrate_floor(*_arrays(oof[oof.fold != f])); binomial = {k: v for k, v in fl.items() if k != 'spread'}
+    t = per_patient(*_arrays(d), floor=fl)
+    return t.assign(fold=f, mean_prob=100*d.groupby('patient').prob_parasitized.mean(),
+                    p_value=[slide_pvalue(n, k, fl) for n, k in zip(t.cells, t.parasitized)],
+                    p_binomial=[slide_pvalue(n, k, binomial) for n, k in zip(t.cells, t.parasitized)])
+
 def cross_fitted_calls(oof:pd.DataFrame, # out-of-fold predictions: label, patient, fold, prob_parasitized
-                      )->pd.DataFrame:   # `per_patient`'s table with the calls, and each patient's fold
+                      )->pd.DataFrame:   # `per_patient`'s table with the calls, fold, mean_prob (%), p_value, p_binomial
     "Every patient's row of `per_patient`, called against the floor calibrated on the other folds' patients"
-    return pd.concat([per_patient(*_arrays(d), floor=calibrate_floor(*_arrays(oof[oof.fold != f]))).assign(fold=f)
-                      for f, d in oof.groupby('fold')]).sort_values('abs_error', ascending=False)
+    return pd.concat([_fold_calls(oof, f, d) for f, d in oof.groupby('fold')]).sort_values('abs_error', ascending=False)
+
+# %% ../nbs/06_cv.ipynb #cv0020e
+ALPHAS = (.001, .002, .005, .01, .02, .05, .1, .2)  # the floor's alphas an `alpha_table` compares
+
+def alpha_table(calls:pd.DataFrame,  # from `cross_fitted_calls`
+                alphas:tuple=ALPHAS, # the floor's alphas to try
+               )->pd.DataFrame:      # per alpha: detection, specificity (patients), their Wilson intervals, missed
+    "Patient-level detection and specificity at each alpha: a patient is called when its `p_value` is below alpha"
+    inf, rows = calls.true_parasitemia > 0, {}
+    for a in alphas:
+        seen = calls.p_value < a; tp, tn = int((seen & inf).sum()), int((~seen & ~inf).sum())
+        (d_lo, d_hi), (s_lo, s_hi) = wilson(tp, inf.sum()), wilson(tn, (~inf).sum())
+        rows[a] = dict(detection=tp/inf.sum(), detection_low=d_lo, detection_high=d_hi, specificity=tn/(~inf).sum(), specificity_low=s_lo,
+                       specificity_high=s_hi, missed=int(inf.sum()) - tp, false_calls=int((~inf).sum()) - tn)
+    return pd.DataFrame(rows).T.rename_axis('alpha')
+
+def pick_alpha(table:pd.DataFrame,      # from `alpha_table`
+               min_specificity:float=.95, # patient-level specificity to keep
+              )->float:                 # the largest alpha that keeps it (the most infections found)
+    "The floor's alpha: the largest whose patient-level specificity is at least `min_specificity`"
+    ok = table.index[table.specificity >= min_specificity]
+    if not len(ok): raise DataError(f"no alpha keeps patient specificity at {min_specificity:.0%} (best {table.specificity.max():.1%})")
+    return float(max(ok))
+
+# %% ../nbs/06_cv.ipynb #cv0020h
+def patient_roc(calls:pd.DataFrame, # from `cross_fitted_calls`
+               )->pd.Series:        # ROC AUC of each statistic, infected patients against controls
+    "How well each candidate statistic separates infected patients from controls: apparent parasitemia, the count tests, mean probability"
+    from sklearn.metrics import roc_auc_score
+    inf = calls.true_parasitemia > 0
+    stats = {'apparent parasitemia': calls.predicted_parasitemia, 'count test, spread between patients (beta-binomial)': -calls.p_value,
+             'count test, binomial at the top of the rate': -calls.p_binomial, 'mean probability': calls.mean_prob}
+    return pd.Series({k: roc_auc_score(inf, v) for k, v in stats.items()}, name='patient ROC AUC')
+
+def count_errors(calls:pd.DataFrame, # from `cross_fitted_calls`
+                )->pd.DataFrame:     # per count (apparent, corrected): mean absolute error (points), share within 25%
+    "How close the apparent and the corrected parasitemia come to the reference, on the infected patients"
+    inf = calls[calls.true_parasitemia > 0]
+    err = {'apparent': inf.predicted_parasitemia - inf.true_parasitemia, 'corrected': inf.corrected - inf.true_parasitemia}
+    return pd.DataFrame({k: dict(mean_abs_error=e.abs().mean(), within_25pct=(e.abs() <= .25*inf.true_parasitemia).mean(), patients=len(inf))
+                         for k, e in err.items()}).T.rename_axis('count')
 
 # %% ../nbs/06_cv.ipynb #cv0021
 def _wide_test(preds:list)->pd.DataFrame:

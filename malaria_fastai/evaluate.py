@@ -24,12 +24,12 @@ from .train import cell_metrics
 from .loaders import cell_dls
 
 # %% auto #0
-__all__ = ['PROPORTIONS', 'WHO_LEVELS', 'DECISIONS', 'HOW_TO_READ', 'patient_bootstrap', 'metrics_table',
-           'threshold_for_sensitivity', 'per_patient', 'calibrate_floor', 'patient_calls', 'who_table',
-           'plot_confusion', 'plot_roc', 'plot_parasitemia', 'prepares_cells', 'cam_layer', 'gradcam', 'plot_gradcam',
-           'cell_region', 'stain_mask', 'peak', 'cam_on_stain', 'label_review', 'contact_sheet', 'label_corrections',
-           'cells_to_score', 'operating_points', 'Scores', 'score_run', 'gradcam_pick', 'write_figures', 'metrics_md',
-           'calls_md', 'report_md', 'write_evaluation', 'evaluate']
+__all__ = ['PROPORTIONS', 'FLOOR_ALPHA', 'WHO_LEVELS', 'DECISIONS', 'HOW_TO_READ', 'patient_bootstrap', 'metrics_table',
+           'threshold_for_sensitivity', 'per_patient', 'fp_spread', 'calibrate_floor', 'patient_calls', 'who_table',
+           'detectable', 'plot_confusion', 'plot_roc', 'plot_parasitemia', 'prepares_cells', 'cam_layer', 'gradcam',
+           'plot_gradcam', 'cell_region', 'stain_mask', 'peak', 'cam_on_stain', 'label_review', 'contact_sheet',
+           'label_corrections', 'cells_to_score', 'operating_points', 'Scores', 'score_run', 'gradcam_pick',
+           'write_figures', 'metrics_md', 'calls_md', 'report_md', 'write_evaluation', 'evaluate']
 
 # %% ../nbs/03_evaluate.ipynb #0f28948e
 PROPORTIONS = dict(accuracy=('tp+tn', 'n'), sensitivity=('tp', 'tp+fn'), specificity=('tn', 'tn+fp'), precision=('tp', 'tp+fp'), npv=('tn', 'tn+fn'))
@@ -110,24 +110,50 @@ def per_patient(y:np.ndarray,        # 1 for Parasitized
     out[['low', 'high']] = [[100*v for v in wilson(k, n)] for n, k in zip(out.cells, out.parasitized)]
     out['abs_error'], out['accuracy'] = (out.predicted_parasitemia - out.true_parasitemia).abs(), 100*g.correct.mean()
     if floor: out['call'] = [slide_call(n, k, floor) for n, k in zip(out.cells, out.parasitized)]
+    if floor and 'sensitivity' in floor:  # the count corrected for the model's errors (`corrected_parasitemia`)
+        rg = [[100*v for v in corrected_parasitemia(n, k, floor)] for n, k in zip(out.cells, out.parasitized)]
+        out[['corrected', 'corrected_low', 'corrected_high']] = rg
     return out.round(2).sort_values('abs_error', ascending=False)
 
+# %% ../nbs/03_evaluate.ipynb #fl100020
+def fp_spread(fp:np.ndarray,    # false-positive calls of each patient
+              cells:np.ndarray, # uninfected cells of each patient
+             )->float:          # the beta-binomial spread: 0 when patients differ by chance alone
+    "How much patients' false-positive rates differ beyond chance: the correlation of two cells' calls, by maximum likelihood"
+    from scipy.optimize import minimize_scalar
+    from scipy.stats import betabinom
+    fp, cells = np.asarray(fp), np.asarray(cells); fpr = fp.sum()/cells.sum()
+    if fpr <= 0 or fpr >= 1: return 0.
+    nll = lambda r: -betabinom.logpmf(fp, cells, fpr*(1 - r)/r, (1 - fpr)*(1 - r)/r).sum()
+    return float(minimize_scalar(nll, bounds=(1e-6, .5), method='bounded', options=dict(xatol=1e-6)).x)
+
 # %% ../nbs/03_evaluate.ipynb #fl100002
+FLOOR_ALPHA = 0.01  # chosen on the cross-validation's out-of-fold patients (see the text above)
+
+def _rate(t:pd.DataFrame,   # per-patient `sum` (cells called parasitized) and `count` (cells)
+          pick:np.ndarray,  # bootstrap draws: one row per resample, patient indices modulo len(t)
+         )->tuple:          # (the pooled rate, its value in each resample)
+    "A per-cell rate pooled over patients, and its bootstrap over patients"
+    s, c, i = t['sum'].to_numpy(), t['count'].to_numpy(), pick[:, :len(t)] % len(t)
+    return float(s.sum()/c.sum()), s[i].sum(1)/c[i].sum(1)
+
 def calibrate_floor(y:np.ndarray,        # 1 for Parasitized (validation cells)
                     prob:np.ndarray,     # probability of Parasitized
                     patients:np.ndarray, # patient of each cell
                     threshold:float=0.5, # a cell is called parasitized when prob >= threshold
-                    alpha:float=0.01,    # the chance of calling an uninfected slide 'parasites seen'
+                    alpha:float=FLOOR_ALPHA, # the chance of calling an uninfected slide 'parasites seen'
                     n_boot:int=1000,     # bootstrap resamples over patients
                     seed:int=0,          # random seed
-                   )->dict:              # fpr, fpr_high, alpha, threshold, and the cells and patients it came from
-    "The model's floor: its per-cell false-positive rate on uninfected validation cells, and the top of that rate's 95% interval over patients"
-    neg = np.asarray(y) == 0
-    fp = pd.DataFrame(dict(fp=np.asarray(prob)[neg] >= threshold, patient=np.asarray(patients)[neg])).groupby('patient').fp.agg(['sum', 'count'])
-    pick = np.random.default_rng(seed).integers(len(fp), size=(n_boot, len(fp)))
-    boot = fp['sum'].to_numpy()[pick].sum(1)/fp['count'].to_numpy()[pick].sum(1)
-    return dict(fpr=float(fp['sum'].sum()/fp['count'].sum()), fpr_high=float(np.quantile(boot, 0.975)), alpha=alpha, threshold=threshold,
-                cells=int(neg.sum()), patients=len(fp))
+                   )->dict:              # fpr, fpr_high, spread, sensitivity, their `*_se`, alpha, threshold, cells...
+    "The model's floor: its per-cell error rates on validation cells, how patients differ, and the rates' standard errors"
+    d = pd.DataFrame(dict(y=np.asarray(y), call=np.asarray(prob) >= threshold, patient=np.asarray(patients)))
+    fp, tp = (d[d.y == c].groupby('patient').call.agg(['sum', 'count']) for c in (0, 1))
+    pick = np.random.default_rng(seed).integers(1 << 30, size=(n_boot, max(len(fp), len(tp))))
+    (fpr, fb), sens = _rate(fp, pick), {}
+    if len(tp): s, sb = _rate(tp, pick); sens = dict(sensitivity=s, sensitivity_se=float(sb.std()))
+    return dict(fpr=fpr, fpr_high=float(np.quantile(fb, .975)), fpr_se=float(fb.std()), spread=fp_spread(fp['sum'], fp['count']),
+                **sens, alpha=alpha, threshold=threshold, cells=int(fp['count'].sum()), positives=int(tp['count'].sum()),
+                patients=len(fp))
 
 # %% ../nbs/03_evaluate.ipynb #fl100006
 def patient_calls(table:pd.DataFrame, # from `per_patient` with a floor
@@ -149,10 +175,20 @@ def who_table(table:pd.DataFrame, # from `per_patient` with a floor
              )->pd.DataFrame:     # per criterion: value, slides, level 1 needs, level
     "Detection and counting on the infected patients, in the terms of the WHO microscopy competence levels"
     inf = table[table.true_parasitemia > 0]
+    count = inf.corrected if 'corrected' in inf else inf.predicted_parasitemia  # the count reported: corrected when it can be
     vals = {'parasite detection': (inf.call == 'parasites seen').mean(),
-            'parasite count within 25%': ((inf.predicted_parasitemia - inf.true_parasitemia).abs() <= 0.25*inf.true_parasitemia).mean()}
+            'parasite count within 25%': ((count - inf.true_parasitemia).abs() <= 0.25*inf.true_parasitemia).mean()}
     return pd.DataFrame({k: dict(value=v, slides=len(inf), level_1_needs=WHO_LEVELS[k][0], level=1 + sum(v < c for c in WHO_LEVELS[k]))
                          for k, v in vals.items()}).T.rename_axis('criterion')
+
+# %% ../nbs/03_evaluate.ipynb #fl100023
+def detectable(floor:dict,            # the model's floor
+               sizes:tuple=(100, 1000, 5000), # slide sizes, in cells
+              )->pd.DataFrame:        # per size: calls needed, apparent and true parasitemia (%) at that count
+    "The smallest parasitemia a slide of each size can be called at: the floor's count, as seen and as corrected for the model's errors"
+    need = {n: floor_count(n, *floor_null(floor), floor['alpha']) for n in sizes}
+    return pd.DataFrame({n: dict(calls_needed=k, apparent=100*k/n if k else np.nan,
+                                 true=100*corrected_parasitemia(n, k, floor)[0] if k else np.nan) for n, k in need.items()}).T.rename_axis('cells')
 
 # %% ../nbs/03_evaluate.ipynb #47594799
 def plot_confusion(y:np.ndarray,        # 1 for Parasitized
@@ -481,11 +517,14 @@ def calls_md(floor:dict|None,       # the model's floor, or None
             )->list:                # Markdown paragraphs
     "The report's section on the per-patient screening calls, the floor they use and what the data can show"
     if not floor: return ["## Screening calls\n\nNo calls: the model has no floor (its validation cells are not there to calibrate one).\n"]
+    rate = (f"{floor['fpr']:.2%} on {floor['cells']:,} uninfected validation cells of {floor['patients']} patients, spread "
+            f"{floor['spread']:.3g} between patients (beta-binomial)" if 'spread' in floor else
+            f"{floor['fpr_high']:.2%}, the top of its 95% interval over {floor['patients']} validation patients (binomial)")
     return ["## Screening calls per patient\n",
-            f"A patient is called **parasites seen** when more of its cells are called parasitized (threshold {floor['threshold']:g}) than an uninfected "
-            f"slide of that size shows with probability {floor['alpha']:g}, given the model's per-cell false-positive rate: {floor['fpr']:.2%} on "
-            f"{floor['cells']:,} uninfected validation cells of {floor['patients']} patients, {floor['fpr_high']:.2%} at the top of its 95% interval over "
-            f"patients, which is the rate used. Patients are independent, so these proportions get Wilson intervals.\n",
+            f"A patient is called **parasites seen** when more of its cells are called parasitized (threshold {floor['threshold']:g}) than an "
+            f"uninfected slide of that size shows with probability {floor['alpha']:g}, given the model's per-cell false-positive rate: {rate}. "
+            "Patients are independent, so these proportions get Wilson intervals. The smallest parasitemia a slide can be called at, "
+            "as seen and as corrected for the model's errors (%):\n", detectable(floor).to_markdown(floatfmt='.2f'), '',
             patient_calls(patients).to_markdown(floatfmt='.3f'), '', "In the terms of the WHO microscopy competence levels:\n",
             who_table(patients).to_markdown(floatfmt='.3f'), '',
             "What this data set can and cannot show: its crops were chosen by annotators, not every cell of a slide, so a patient's "

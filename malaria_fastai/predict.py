@@ -105,14 +105,16 @@ class Tally:
             else: c[0] += 1; c[1] += r['label'] == CLASSES[0]
     def summary(self, floor:dict|None=None, # the model's floor; None for no call
                 by:str='slide',             # 'slide', or 'photo' for each field photograph
-               )->list: # dicts: slide (or photo), cells, parasitized, parasitemia_pct, low_pct, high_pct, call...
+               )->list: # dicts: slide (or photo), cells, parasitized, parasitemia_pct, low_pct, high_pct, corrected_pct...
         "Cells, parasitized cells, parasitemia (%) with its 95% Wilson interval and the call, per slide or photograph"
         out = []
         for slide, (n, k, refused) in sorted((self.slides if by == 'slide' else self.photos).items()):
             lo, hi = wilson(k, n)
             pct = round(100*k/n, 2) if n else float('nan')
+            est, c_lo, c_hi = (round(100*v, 2) for v in corrected_parasitemia(n, k, floor))
             out.append({by: slide, 'cells': n, **dict(parasitized=k, parasitemia_pct=pct, low_pct=round(100*lo, 2),
-                            high_pct=round(100*hi, 2), call=slide_call(n, k, floor) if n else '', not_a_cell=refused)})
+                            high_pct=round(100*hi, 2), corrected_pct=est, corrected_low_pct=c_lo, corrected_high_pct=c_hi,
+                            call=slide_call(n, k, floor) if n else '', not_a_cell=refused)})
         return out
 
 def slide_summary(rows:list, # per-cell dicts with `slide` and `label`
@@ -133,10 +135,12 @@ def preprocessing_problem(size, stats, classes, floor)->str|None:
     if not (isinstance(size, int) and MIN_SIDE <= size <= 1024): return f"size {size!r}: {MIN_SIDE} to 1024 expected"
     if not isinstance(classes, (list, tuple)) or sorted(classes) != sorted(CLASSES):
         return f"classes {classes!r}: {CLASSES} expected, in any order"
-    keys = ('fpr_high', 'alpha', 'threshold')
-    numbers = isinstance(floor, dict) and all(isinstance(floor.get(k), (int, float)) for k in keys)
-    if floor is not None and not (numbers and 0 <= floor['fpr_high'] <= 1 and 0 < floor['alpha'] < 1):
-        return f"floor {floor!r}: fpr_high 0 to 1, alpha between 0 and 1 and a threshold expected"
+    if floor is None: return None
+    if not isinstance(floor, dict): return f"floor {floor!r}: a dict of numbers expected"
+    rates = ('fpr', 'spread') if 'spread' in floor else ('fpr_high',)
+    keys = (*rates, 'alpha', 'threshold', *[k for k in ('sensitivity', 'fpr_se', 'sensitivity_se') if k in floor])
+    if not all(type(floor.get(k)) in (int, float) and 0 <= floor[k] <= 1 for k in keys) or not 0 < floor['alpha'] < 1:
+        return f"floor {floor!r}: {', '.join(keys)} from 0 to 1 expected (alpha above 0)"
 
 class OnnxModel:
     "An exported cell classifier run by onnxruntime; its preprocessing comes from the model's metadata"
