@@ -141,8 +141,8 @@ def result_text(s:dict,     # from `slide_result`
              f"{s['threshold']:g}: apparent parasitemia **{s['parasitemia_pct']:.2f}%** (95% CI {s['low_pct']:.2f} to "
              f"{s['high_pct']:.2f}%)." if s['cells'] else "**No cells screened.**")
     if s['cells'] and s['corrected_pct'] == s['corrected_pct']:  # not NaN: the floor has the model's rates
-        count += (f" Corrected for the model's errors: **{s['corrected_pct']:.2f}%** (95% CI {s['corrected_low_pct']:.2f} to "
-                  f"{s['corrected_high_pct']:.2f}%).")
+        count += (f" Corrected for the model's errors: **{s['corrected_pct']:.2f}%** "
+                  f"(95% CI {s['corrected_low_pct']:.2f} to {s['corrected_high_pct']:.2f}%).")
     lines = [count, floor_text(s['floor'] or model_floor, s['floor'] is not None)]
     for what, c in (("refused as neither a cell crop nor a field of red cells", s['refused']),
                     ("unreadable", s['unreadable'])):

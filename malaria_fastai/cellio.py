@@ -4,7 +4,7 @@
 
 # %% ../nbs/00_cellio.ipynb #aac57683
 from __future__ import annotations
-import contextlib, hashlib, json, math, os, re, struct, tempfile
+import contextlib, errno, hashlib, json, math, os, re, struct, tempfile
 from pathlib import Path
 import numpy as np
 from PIL import Image, ImageOps
@@ -13,11 +13,11 @@ except ImportError: pyspng = None
 
 # %% auto #0
 __all__ = ['CLASSES', 'IMAGE_EXTS', 'MAX_PIXELS', 'MIN_SIDE', 'MAX_PHOTO_PIXELS', 'CELL_FEATURES', 'STAIN_FEATURES', 'DataError',
-           'patient_id', 'to_rgb8', 'pad_square', 'size_problem', 'decode_png', 'read_rgb', 'prepare_cell', 'load_cell',
-           'is_field', 'no_colour', 'cell_array', 'cell_features', 'feature_ranges', 'not_a_cell', 'wilson',
-           'false_calls_pmf', 'floor_count', 'floor_null', 'slide_call', 'slide_pvalue', 'corrected_parasitemia',
-           'umask_mode', 'partial_prefix', 'atomic_write', 'check_writable', 'check_outside', 'fingerprint',
-           'file_digest', 'counted']
+           'patient_id', 'shown_name', 'leaves_folder', 'to_rgb8', 'pad_square', 'size_problem', 'decode_png',
+           'read_rgb', 'prepare_cell', 'load_cell', 'is_field', 'no_colour', 'cell_array', 'cell_features',
+           'feature_ranges', 'not_a_cell', 'wilson', 'false_calls_pmf', 'floor_count', 'floor_null', 'slide_call',
+           'slide_pvalue', 'corrected_parasitemia', 'preprocessing_problem', 'umask_mode', 'partial_prefix',
+           'atomic_write', 'check_writable', 'check_outside', 'fingerprint', 'file_digest', 'counted']
 
 # %% ../nbs/00_cellio.ipynb #73a2497e
 CLASSES = ('Parasitized', 'Uninfected')  # fastai's CategoryBlock sorts them too: index 0 is Parasitized
@@ -39,6 +39,19 @@ def patient_id(fname:str, # an NIH cell file name, e.g. 'C33P1thinF_IMG_20150619
     if m := _PATIENT_RE.match(name): return f'P{m[1]}'
     if m := _CONTROL_RE.match(name): return f'C{m[1]}'
     return None
+
+# %% ../nbs/00_cellio.ipynb #sn000002
+def shown_name(name:str, # a file name from the file system (bytes that are not UTF-8 kept as surrogates)
+              )->str|None: # None if `name` is UTF-8; else the name with those bytes written as `\xNN`
+    "A file name that is not UTF-8, as text a CSV or a terminal can take; None for a UTF-8 name"
+    try: name.encode('utf-8'); return None
+    except UnicodeEncodeError: return os.fsencode(name).decode('utf-8', 'backslashreplace')
+
+# %% ../nbs/00_cellio.ipynb #lf000001
+def leaves_folder(name:str, # a file name meant relative to a folder (a split's, a label correction's)
+                 )->bool:   # True when it is empty, absolute (`/x`, `\\x`, `C:x`) or climbs out through `..`
+    "Whether a relative file name leads outside its folder: such a name is refused wherever one is read"
+    return not name or name[:1] in '/\\' or bool(re.match('[A-Za-z]:', name)) or '..' in re.split(r'[/\\]', name)
 
 # %% ../nbs/00_cellio.ipynb #3d967f26
 def to_rgb8(img:Image.Image)->Image.Image:
@@ -190,7 +203,7 @@ def false_calls_pmf(n:int,         # cells on an uninfected slide
                     fpr:float,     # mean per-cell false-positive rate, above 0 and below 1
                     spread:float=0., # correlation of two cells' calls on one slide; 0 for binomial
                    )->np.ndarray:  # P(k false calls) for k = 0..n
-    "The chance of each number of false parasitized calls on an uninfected slide: beta-binomial, or binomial at spread 0"
+    "The chance of each number of false parasitized calls on an uninfected slide: beta-binomial (binomial at spread 0)"
     k = np.arange(n + 1); lg = np.vectorize(math.lgamma)
     log_choose = lg(n + 1.) - lg(k + 1.) - lg(n - k + 1.)
     if spread <= 0: return np.exp(log_choose + k*math.log(fpr) + (n - k)*math.log1p(-fpr))
@@ -212,7 +225,7 @@ def floor_count(n:int,            # cells on the slide
 # %% ../nbs/00_cellio.ipynb #fl000005
 def floor_null(floor:dict, # the model's floor (`calibrate_floor` in `evaluate`)
               )->tuple:    # (rate, spread) of an uninfected slide's false calls
-    "The false calls a floor expects: beta-binomial with its spread; binomial at `fpr_high` for a floor stored without one"
+    "The false calls a floor expects: beta-binomial with its spread; binomial at `fpr_high` for a floor without one"
     return (floor['fpr'], floor['spread']) if 'spread' in floor else (floor['fpr_high'], 0.)
 
 def slide_call(n:int,            # cells on the slide
@@ -228,7 +241,7 @@ def slide_call(n:int,            # cells on the slide
 def slide_pvalue(n:int,      # cells on the slide
                  k:int,      # cells called parasitized
                  floor:dict, # the model's floor
-                )->float:    # P(k or more parasitized calls | uninfected slide): the call is 'parasites seen' below `alpha`
+                )->float:    # P(k or more parasitized calls | uninfected): 'parasites seen' below `alpha`
     "How often an uninfected slide of `n` cells shows `k` or more parasitized calls, under the floor"
     rate, spread = floor_null(floor)
     if rate <= 0 or rate >= 1: return float(k == 0 or rate >= 1)
@@ -238,14 +251,40 @@ def slide_pvalue(n:int,      # cells on the slide
 def corrected_parasitemia(n:int,       # cells on the slide
                           k:int,       # cells called parasitized
                           floor:dict,  # the model's floor: `fpr`, `sensitivity` and their standard errors (`*_se`)
-                         )->tuple:     # (estimate, low, high) of the true parasitemia, fractions; NaNs without the rates
-    "Rogan-Gladen estimate of the true parasitemia from the apparent `k/n`, with a 95% interval over the count and both rates"
+                         )->tuple:     # (estimate, low, high) of the true parasitemia; NaNs without the rates
+    "Rogan-Gladen estimate of the true parasitemia from the apparent `k/n`; its 95% interval covers both rates"
     if not n or not floor or 'sensitivity' not in floor: return (math.nan,)*3
     se, fpr, j = floor['sensitivity'], floor['fpr'], floor['sensitivity'] - floor['fpr']
     if j <= 0: return (math.nan,)*3
     p = k/n; est = min(max((p - fpr)/j, 0.), 1.)
     sd = math.sqrt(p*(1 - p)/n + (est*floor['sensitivity_se'])**2 + ((1 - est)*floor['fpr_se'])**2)/j
     return est, max(est - 1.959963984540054*sd, 0.), min(est + 1.959963984540054*sd, 1.)
+
+# %% ../nbs/00_cellio.ipynb #pp000002
+def preprocessing_problem(size,            # the cell side the model takes
+                          stats,           # [means, stds] per channel
+                          classes,         # the classes, in the model's output order
+                          floor,           # the floor (`calibrate_floor` in `evaluate`), or None
+                          cell_ranges=None, # `feature_ranges` of training cells, or None
+                         )->str|None:      # what is wrong, or None
+    "Why a model's stored preprocessing (`config.json`, ONNX metadata) is wrong: size, stats, classes, floor, ranges"
+    try: mean, std = (np.asarray(s, np.float64) for s in stats)
+    except (TypeError, ValueError): mean, std = np.zeros(0), np.zeros(0)
+    ok = mean.shape == std.shape == (3,) and np.isfinite(mean).all() and (std > 0).all()
+    if not ok: return f"stats {stats!r}: three means and three standard deviations above 0 expected"
+    if not (type(size) is int and MIN_SIDE <= size <= 1024): return f"size {size!r}: {MIN_SIDE} to 1024 expected"
+    if not isinstance(classes, (list, tuple)) or sorted(classes) != sorted(CLASSES):
+        return f"classes {classes!r}: {CLASSES} expected, in any order"
+    pair = lambda r: isinstance(r, (list, tuple)) and len(r) == 2 and all(type(v) in (int, float) for v in r)
+    if cell_ranges is not None and not (isinstance(cell_ranges, dict) and set(cell_ranges) <= set(CELL_FEATURES)
+                                        and all(pair(r) for r in cell_ranges.values())):
+        return f"cell_ranges {str(cell_ranges)[:80]}: a low and a high for each of {', '.join(CELL_FEATURES)} expected"
+    if floor is None: return None
+    if not isinstance(floor, dict): return f"floor {floor!r}: a dict of numbers expected"
+    rates = ('fpr', 'spread') if 'spread' in floor else ('fpr_high',)
+    keys = (*rates, 'alpha', 'threshold', *[k for k in ('sensitivity', 'fpr_se', 'sensitivity_se') if k in floor])
+    if not all(type(floor.get(k)) in (int, float) and 0 <= floor[k] <= 1 for k in keys) or not 0 < floor['alpha'] < 1:
+        return f"floor {floor!r}: {', '.join(keys)} from 0 to 1 expected (alpha above 0)"
 
 # %% ../nbs/00_cellio.ipynb #411a2d90
 def umask_mode(mode:int, # the mode asked for, e.g. 0o666 for a file, 0o777 for a folder
@@ -272,6 +311,9 @@ def atomic_write(dest:Path|str, # the file to write
         yield Path(tmp)
         os.chmod(tmp, umask_mode(0o666))
         os.replace(tmp, dest)
+    except RuntimeError as e:  # torch's `save` on a full disk: "PytorchStreamWriter failed writing file data/0: ..."
+        if 'failed writing' not in str(e): raise
+        raise OSError(errno.ENOSPC, 'cannot write the file (is the disk full?)', str(dest)) from None
     finally:
         if os.path.exists(tmp): os.unlink(tmp)
 

@@ -46,6 +46,9 @@ class Command:
     def parser(self, prog:str)->argparse.ArgumentParser:
         "Options from the library function's signature and docments, then the command's own"
         lib, own = anno_parser(cli_view(self.lib), prog, pos=self.pos), anno_parser(cli_view(self.show, ('lib', 'kw')))
+        for a in lib._actions:  # a True default becomes `--no-NAME`: say that it turns the documented behaviour off
+            if isinstance(a, argparse._StoreFalseAction):
+                a.help = f"turn off (on by default): {a.help.removesuffix(' (default: True)')}"
         return argparse.ArgumentParser(prog=prog, description=self.lib.__doc__, parents=[lib, own], conflict_handler='resolve',
                                        formatter_class=lib.formatter_class, epilog=lib.epilog)
 
@@ -104,7 +107,9 @@ def main(argv:list|None=None, # arguments after the program name; default `sys.a
         print(f"malaria-fastai {name}: {e}", file=sys.stderr); return 2
     except OSError as e:  # a disk that fills up, a file that vanishes mid-run
         where = f" ({e.filename})" if e.filename else ''
-        print(f"malaria-fastai {name}: {e.strerror or e}{where}; files already written are complete, none is half-written", file=sys.stderr)
+        why = e.strerror or str(e).strip().splitlines()[-1]  # a DataLoader worker's error: its traceback's last line
+        print(f"malaria-fastai {name}: {why}{where}; files already written are complete, none is half-written",
+              file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         print(f"malaria-fastai {name}: interrupted; files already written are complete, none is half-written", file=sys.stderr)
@@ -117,9 +122,10 @@ def floor_text(floor:dict|None, # a model's floor (`calibrate_floor`)
               )->str:
     "One line on the floor behind the screening calls, or why there are no calls"
     if not floor: return "No screening calls: the model has no floor (export it again, or use a run folder whose validation cells are there)."
-    rate = (f"{floor['fpr']:.2%} per-cell false-positive rate over {floor['patients']} validation patients, spread {floor['spread']:.3g} "
-            "between patients" if 'spread' in floor else
-            f"{floor['fpr_high']:.2%} per-cell false-positive rate (top of the 95% interval over {floor['patients']} validation patients)")
+    n = f"{floor['patients']} validation patients"
+    rate = (f"{floor['fpr']:.2%} per-cell false-positive rate over {n}, spread {floor['spread']:.3g} between patients"
+            if 'spread' in floor else
+            f"{floor['fpr_high']:.2%} per-cell false-positive rate (top of the 95% interval over {n})")
     what = f"{rate}, alpha {floor['alpha']:g}, threshold {floor['threshold']:g}"
     return f"Calls against the floor: {what}." if used else f"No screening calls: the floor ({what}) holds only at threshold {floor['threshold']:g}."
 
@@ -130,10 +136,12 @@ def patient_calls_text(r:dict, # what `evaluate` returns
     if not r.get('patient_calls'): return floor_text(None)
     pc = pd.DataFrame(r['patient_calls']).set_index('metric')
     pp = pd.DataFrame(r['per_patient']).set_index('patient')
-    cols = ['cells', 'true_parasitemia', 'predicted_parasitemia', 'low', 'high'] + [c for c in ('corrected', 'corrected_low', 'corrected_high') if c in pp]
-    return (floor_text(r['floor']) + '\n\nPatient-level (95% Wilson intervals):\n' + pc.to_string(float_format=lambda v: f'{v:.3f}') +
-            '\n\nPer patient (parasitemia %: apparent with its 95% interval, and corrected for the model\'s errors):\n' +
-            pp[cols + ['call']].to_string())
+    cols = ['cells', 'true_parasitemia', 'predicted_parasitemia', 'low', 'high']
+    cols += [c for c in ('corrected', 'corrected_low', 'corrected_high') if c in pp]
+    table = pc.to_string(float_format=lambda v: f'{v:.3f}')
+    return (floor_text(r['floor']) + '\n\nPatient-level (95% Wilson intervals):\n' + table
+            + "\n\nPer patient (parasitemia %: apparent with its 95% interval, and corrected for the model's errors):\n"
+            + pp[cols + ['call']].to_string())
 
 # %% ../nbs/07_cli.ipynb #dcfbc63b
 @command('malaria_fastai.data:data_report')
@@ -198,6 +206,9 @@ def evaluate(lib, kw):
     import pandas as pd
     r = lib(**kw)
     print(f"\nScored {r['scored']}, {r['patients']} patients.")
+    if n := r.get('seen_in_training'):
+        print(f"Warning: {n:,} of these cells are cells the run trained or validated on: not unseen patients, and the "
+              "metrics flatter the model.")
     for name, rows in r['metrics'].items():
         t = pd.DataFrame(rows).set_index('metric')[['value', 'low', 'high']]
         print(f"\n{name}:\n" + t.to_string(float_format=lambda v: f'{v:.4f}'))
@@ -234,12 +245,15 @@ def predict(lib, kw):
     n, ex = r['tally'].labels, r['tally'].examples
     if r['resumed']: print(f"Resumed: {r['resumed']:,} files had their rows in {r['csv']}.partial; screened the rest.")
     w = max(len(s['slide']) for s in r['slides'])
-    ci = lambda v, lo, hi: f"{v:13.2f}  ({lo:6.2f} to {hi:6.2f})"
+    ci = lambda v, lo, hi: f"{v:13.2f}  ({lo:6.2f} to {hi:6.2f})" if v == v else f"{'-':>13}  {'':18}"  # NaN: no rates
     print(f"\n{'slide':{w}}  cells  parasitized  parasitemia %  (95% CI)          corrected %  (95% CI)          call")
     for s in r['slides']:
-        print(f"{s['slide']:{w}}  {s['cells']:5d}  {s['parasitized']:11d}  {ci(s['parasitemia_pct'], s['low_pct'], s['high_pct'])}  "
-              f"{ci(s['corrected_pct'], s['corrected_low_pct'], s['corrected_high_pct'])}  {s['call']}")
-    print("Corrected: the count with the model's own errors (validation patients' sensitivity and false-positive rate) taken out.")
+        seen, corrected = (ci(s['parasitemia_pct'], s['low_pct'], s['high_pct']),
+                           ci(s['corrected_pct'], s['corrected_low_pct'], s['corrected_high_pct']))
+        print(f"{s['slide']:{w}}  {s['cells']:5d}  {s['parasitized']:11d}  {seen}  {corrected}  {s['call']}")
+    print("Corrected: the count with the model's own errors (its validation patients' sensitivity and false-positive "
+          "rate) taken out." if any(s['corrected_pct'] == s['corrected_pct'] for s in r['slides']) else
+          "Corrected: needs the model's sensitivity in its floor (export it again).")
     print('\n' + floor_text(r['floor'] or r['model_floor'], r['floor'] is not None))
     if not r['checked']: print("The model has no cell ranges: images were not checked for being cell crops (export it again).")
     if p := r['photos']:

@@ -11,15 +11,15 @@ from fastcore.meta import delegates
 from fastai.torch_core import num_distrib
 from .cellio import *
 from .run import *
-from .data import check_split, find_data
+from .data import check_split, class_root, find_data, group_names
 from .train import train, resume, with_recipe, _check_train_args
 from .evaluate import (_cell_metrics, metrics_table, metrics_md, per_patient, calibrate_floor, calls_md, patient_calls, who_table,
                                      plot_confusion, plot_roc, plot_parasitemia, label_review, contact_sheet)
 
 # %% auto #0
 __all__ = ['CV_SETS', 'ALPHAS', 'fold_run', 'fold_preds', 'per_fold', 'ensemble_table', 'cross_fitted_calls', 'alpha_table',
-           'pick_alpha', 'patient_roc', 'count_errors', 'cv_tables', 'cv_report', 'save_ensemble', 'run_folds', 'cv',
-           'resume_cv', 'ensemble']
+           'pick_alpha', 'patient_roc', 'count_errors', 'cv_tables', 'cv_report', 'save_ensemble', 'cv_plan',
+           'run_folds', 'cv', 'resume_cv', 'ensemble']
 
 # %% ../nbs/06_cv.ipynb #cv0006
 CV_SETS = ('data', 'runs', 'split', 'valid_pct', 'test_pct', 'fold', 'name', 'cbs', 'n_workers', 'progress')  # train options `cv` sets itself
@@ -47,9 +47,20 @@ def fold_run(cv_dir:Path|str,    # the cross-validation folder
         return train(**opts, runs=Path(cv_dir), name=run.name, fold=fold, n_workers=0, progress=progress)
 
 # %% ../nbs/06_cv.ipynb #cv0010
-def _cv_opts(data, folds:int, test_pct:float, kw:dict)->dict:
-    "The `train` options of every fold, checked before any fold starts"
+def _patients(data, group:str|None)->int:
+    "How many patients (or `group` units) the data's file names hold: counted from the names, no image read"
+    root = class_root(find_data(data))
+    names = pd.Series([f.relative_to(root).as_posix() for c in CLASSES for f in sorted((root/c).iterdir())], dtype=str)
+    units = group_names(names, group) if group else names.map(lambda s: patient_id(Path(s).name))
+    return units.fillna(names).nunique()
+
+def _cv_opts(data, folds:int, test_pct:float, kw:dict, only_fold:int|None=None)->dict:
+    "The `train` options of every fold, checked before any fold starts (and before the cross-validation's folder is)"
     if folds < 2: raise DataError(f"--folds must be at least 2 (got {folds})")
+    if only_fold is not None and not 1 <= only_fold <= folds:
+        raise DataError(f"--only-fold must be between 1 and {folds} (got {only_fold})")
+    if folds > (n := _patients(data, kw.get('group'))):
+        raise DataError(f"--folds {folds} is more than the data's {n} patients")
     if kw.get('recipe'): kw = with_recipe(kw['recipe'], kw, train)
     if clash := sorted(set(kw) & set(CV_SETS)): raise DataError(f"cv sets {', '.join(clash)} itself: leave it out of the recipe")
     opts = dict(data=str(find_data(data)), split='patient', valid_pct=(1 - test_pct)/folds, test_pct=test_pct, **kw)
@@ -101,7 +112,7 @@ def _fold_calls(oof:pd.DataFrame, f:int, d:pd.DataFrame)->pd.DataFrame:
                     p_binomial=[slide_pvalue(n, k, binomial) for n, k in zip(t.cells, t.parasitized)])
 
 def cross_fitted_calls(oof:pd.DataFrame, # out-of-fold predictions: label, patient, fold, prob_parasitized
-                      )->pd.DataFrame:   # `per_patient`'s table with the calls, fold, mean_prob (%), p_value, p_binomial
+                      )->pd.DataFrame:   # `per_patient`'s, with fold, mean_prob (%), p_value, p_binomial
     "Every patient's row of `per_patient`, called against the floor calibrated on the other folds' patients"
     return pd.concat([_fold_calls(oof, f, d) for f, d in oof.groupby('fold')]).sort_values('abs_error', ascending=False)
 
@@ -116,8 +127,9 @@ def alpha_table(calls:pd.DataFrame,  # from `cross_fitted_calls`
     for a in alphas:
         seen = calls.p_value < a; tp, tn = int((seen & inf).sum()), int((~seen & ~inf).sum())
         (d_lo, d_hi), (s_lo, s_hi) = wilson(tp, inf.sum()), wilson(tn, (~inf).sum())
-        rows[a] = dict(detection=tp/inf.sum(), detection_low=d_lo, detection_high=d_hi, specificity=tn/(~inf).sum(), specificity_low=s_lo,
-                       specificity_high=s_hi, missed=int(inf.sum()) - tp, false_calls=int((~inf).sum()) - tn)
+        rows[a] = dict(detection=tp/inf.sum(), detection_low=d_lo, detection_high=d_hi, specificity=tn/(~inf).sum(),
+                       specificity_low=s_lo, specificity_high=s_hi, missed=int(inf.sum()) - tp,
+                       false_calls=int((~inf).sum()) - tn)
     return pd.DataFrame(rows).T.rename_axis('alpha')
 
 def pick_alpha(table:pd.DataFrame,      # from `alpha_table`
@@ -125,16 +137,19 @@ def pick_alpha(table:pd.DataFrame,      # from `alpha_table`
               )->float:                 # the largest alpha that keeps it (the most infections found)
     "The floor's alpha: the largest whose patient-level specificity is at least `min_specificity`"
     ok = table.index[table.specificity >= min_specificity]
-    if not len(ok): raise DataError(f"no alpha keeps patient specificity at {min_specificity:.0%} (best {table.specificity.max():.1%})")
+    if not len(ok):
+        best = table.specificity.max()
+        raise DataError(f"no alpha keeps patient specificity at {min_specificity:.0%} (best {best:.1%})")
     return float(max(ok))
 
 # %% ../nbs/06_cv.ipynb #cv0020h
 def patient_roc(calls:pd.DataFrame, # from `cross_fitted_calls`
                )->pd.Series:        # ROC AUC of each statistic, infected patients against controls
-    "How well each candidate statistic separates infected patients from controls: apparent parasitemia, the count tests, mean probability"
+    "How well each candidate statistic separates infected patients from controls (patient-level ROC AUC)"
     from sklearn.metrics import roc_auc_score
     inf = calls.true_parasitemia > 0
-    stats = {'apparent parasitemia': calls.predicted_parasitemia, 'count test, spread between patients (beta-binomial)': -calls.p_value,
+    stats = {'apparent parasitemia': calls.predicted_parasitemia,
+             'count test, spread between patients (beta-binomial)': -calls.p_value,
              'count test, binomial at the top of the rate': -calls.p_binomial, 'mean probability': calls.mean_prob}
     return pd.Series({k: roc_auc_score(inf, v) for k, v in stats.items()}, name='patient ROC AUC')
 
@@ -142,9 +157,10 @@ def count_errors(calls:pd.DataFrame, # from `cross_fitted_calls`
                 )->pd.DataFrame:     # per count (apparent, corrected): mean absolute error (points), share within 25%
     "How close the apparent and the corrected parasitemia come to the reference, on the infected patients"
     inf = calls[calls.true_parasitemia > 0]
-    err = {'apparent': inf.predicted_parasitemia - inf.true_parasitemia, 'corrected': inf.corrected - inf.true_parasitemia}
-    return pd.DataFrame({k: dict(mean_abs_error=e.abs().mean(), within_25pct=(e.abs() <= .25*inf.true_parasitemia).mean(), patients=len(inf))
-                         for k, e in err.items()}).T.rename_axis('count')
+    ref = inf.true_parasitemia
+    err = {'apparent': inf.predicted_parasitemia - ref, 'corrected': inf.corrected - ref}
+    row = lambda e: dict(mean_abs_error=e.abs().mean(), within_25pct=(e.abs() <= .25*ref).mean(), patients=len(inf))
+    return pd.DataFrame({k: row(e) for k, e in err.items()}).T.rename_axis('count')
 
 # %% ../nbs/06_cv.ipynb #cv0021
 def _wide_test(preds:list)->pd.DataFrame:
@@ -156,7 +172,7 @@ def cv_tables(cv_dir:Path|str, # a cross-validation folder with finished folds
               n_boot:int=1000, # bootstrap resamples for the intervals
              )->dict:          # oof, pooled, per_fold, per_patient (with calls); test and ensemble (None without test patients)
     "The pooled out-of-fold metrics, the per-fold and per-patient tables, and the ensemble on the test patients"
-    k = read_json(Path(cv_dir)/'cv_plan.json')['folds']
+    k = cv_plan(Run(cv_dir))['folds']
     preds = [fold_preds(Run(Path(cv_dir)/f'fold-{i+1}')).assign(fold=i+1) for i in range(k)]
     oof = pd.concat([p[p.split == 'valid'] for p in preds], ignore_index=True).drop(columns='split')
     y, prob, pats = _arrays(oof)
@@ -191,7 +207,7 @@ def cv_report(cv_dir:Path|str, # a cross-validation folder with finished folds
              )->dict:          # what was written to `cv.json`
     "Write the out-of-fold predictions, tables, figures, `cv.json` and `report.md` of a cross-validation"
     cv_dir = Path(cv_dir); t = cv_tables(cv_dir, n_boot); oof = t['oof']
-    plan = read_json(cv_dir/'cv_plan.json'); root = Path(plan['options']['data'])
+    plan = cv_plan(Run(cv_dir)); root = Path(plan['options']['data'])
     y, prob = (oof.label == CLASSES[0]).astype(int).to_numpy(), oof.prob_parasitized.to_numpy()
     write_table(oof, cv_dir/'oof.csv'); write_table(t['per_fold'], cv_dir/'per_fold.csv', index=True); write_table(t['per_patient'], cv_dir/'per_patient.csv', index=True)
     review = label_review(oof.assign(file=[str(root/f) for f in oof.file]), prob, n_review)
@@ -222,12 +238,20 @@ def save_ensemble(folder:Path|str,      # the ensemble's run folder
     return ens
 
 # %% ../nbs/06_cv.ipynb #cv0024
+def cv_plan(cvr:Run)->dict:
+    "The cross-validation's `cv_plan.json`: its number of folds and the options of every fold; a `DataError` if damaged"
+    plan = read_json(cvr/'cv_plan.json')
+    ok = isinstance(plan, dict) and type(plan.get('folds')) is int and plan['folds'] >= 2
+    if not (ok and isinstance(plan.get('options'), dict)):
+        raise DataError(f"{cvr/'cv_plan.json'} is damaged: folds (2 or more) and options expected")
+    return plan
+
 def run_folds(cv_dir:Path|str,  # a cross-validation folder with `cv_plan.json`
               progress:bool=True, # progress bars
               only_fold:int|None=None, # train only this fold (1 to `folds`) and return its run: folds in parallel, a process each
              )->Run:            # the finished cross-validation, a model averaging its folds
     "Train, resume or skip each fold in turn; then the report and the folds as one model (`save_ensemble`)"
-    cvr = Run(cv_dir); plan = read_json(cvr/'cv_plan.json'); k = plan['folds']
+    cvr = Run(cv_dir); plan = cv_plan(cvr); k = plan['folds']
     if only_fold is not None and not 1 <= only_fold <= k: raise DataError(f"--only-fold must be between 1 and {k} (got {only_fold})")
     for i in [only_fold - 1] if only_fold else range(k):
         print(f"\n== {cvr.name}: fold {i+1} of {k}")
@@ -259,7 +283,7 @@ def cv(data:str|None=None,   # data location, as for `find_data`
        **kw)->Run:           # the finished cross-validation, `runs/<name>`; with `only_fold`, that fold's run
     "Patient-grouped k-fold cross-validation: a run per fold, the pooled out-of-fold report, the folds as one ensemble"
     if num_distrib() > 1: raise DataError("cv trains a fold per process, not one fold across processes: start a process per fold with --name and --only-fold")
-    opts = _cv_opts(data, folds, test_pct, kw)
+    opts = _cv_opts(data, folds, test_pct, kw, only_fold)
     check_writable(runs, '--runs')
     a = inspect.signature(train).bind_partial(**opts); a.apply_defaults(); arch, size = a.arguments['arch'], a.arguments['size']
     plan = dict(folds=folds, options=opts)

@@ -5,6 +5,7 @@
 # %% ../nbs/00b_data.ipynb #0cc4648e
 from __future__ import annotations
 import hashlib, os, re, shutil, tempfile, zipfile
+from collections import Counter
 from pathlib import Path, PurePosixPath
 from urllib.error import URLError
 from urllib.request import urlopen
@@ -100,6 +101,9 @@ def safe_extract(zip_path:Path, # a zip holding the class folders, such as the N
     with zipfile.ZipFile(zip_path) as z:
         bad = [m for m in z.namelist() if _unsafe_member(m)]
         if bad: raise DataError(f"Refusing to extract {zip_path}: unsafe member name(s) {bad[:3]}")
+        if twice := sorted(m for m, k in Counter(z.namelist()).items() if k > 1):
+            raise DataError(f"Refusing to extract {zip_path}: it holds {twice[0]!r} more than once "
+                            "(one would replace the other)")
         members = z.infolist()
         n, size = len(members), sum(i.file_size for i in members)  # zipfile never unpacks a member past its stated size
         if n > max_members or size > max_bytes:
@@ -244,6 +248,7 @@ def synth_field(r:int=14,              # the cells' radius, in pixels
 # %% ../nbs/00b_data.ipynb #6bbfb0dc
 def _why_not_scanned(f:Path, root:Path)->str|None:
     "Why a class-folder entry is not inspected as an image, or None"
+    if shown_name(f.name): return 'the name is not UTF-8: rename the file to use it'
     if f.is_symlink() and not f.resolve().is_relative_to(root): return 'symlink out of the data folder (not followed)'
     if f.is_dir(): return 'folder (not scanned)'
     if not (f.is_file() and f.suffix.lower() in IMAGE_EXTS): return 'not an image file'
@@ -279,7 +284,8 @@ def scan_cells(root:Path,                 # the folder holding the class folders
     pid = group_names(rows.file, group) if group else rows.file.map(patient_id)
     rows.insert(2, 'patient', pid.fillna(rows.file.map(lambda s: Path(s).stem)))
     rows.insert(3, 'named_patient', pid.notna())
-    not_imgs = [dict(file=f.relative_to(root).as_posix(), label=c, problem=w) for (f, c), w in zip(files, why) if w]
+    name = lambda f: shown_name(n := f.relative_to(root).as_posix()) or n
+    not_imgs = [dict(file=name(f), label=c, problem=w) for (f, c), w in zip(files, why) if w]
     skipped = pd.concat([pd.DataFrame(not_imgs, columns=['file', 'label', 'problem']),
                          rows.loc[rows.problem.notna(), ['file', 'label', 'problem']]], ignore_index=True)
     return rows[rows.problem.isna()].drop(columns='problem').reset_index(drop=True), skipped
@@ -422,7 +428,13 @@ def read_label_corrections(path:Path|str)->pd.DataFrame:
     except (OSError, ValueError) as e: raise DataError(f"{path} is not a readable label-corrections CSV ({str(e)[:200]})") from None
     if missing := {'file', 'label'} - set(df.columns): raise DataError(f"{path} lacks the column(s) {sorted(missing)}: it needs file and label")
     if bad := sorted(set(df.label) - set(CLASSES)): raise DataError(f"{path}: unknown label(s) {bad}; use {' or '.join(CLASSES)}")
-    return df[['file', 'label']].drop_duplicates('file', keep='last').reset_index(drop=True)
+    df['file'] = df.file.fillna('').str.replace('\\', '/').str.replace(r'^(\./)+', '', regex=True)  # `./x.png`: x.png
+    if len(out := df.file[df.file.map(leaves_folder)]):
+        raise DataError(f"{path}: {out.iloc[0]!r} is not a file inside the data folder: name files relative to it "
+                        "(as the review notebook writes label_corrections.csv)")
+    if len(both := df.drop_duplicates().file[lambda s: s.duplicated()]):
+        raise DataError(f"{path} gives {both.iloc[0]} two different labels: keep one row for it")
+    return df[['file', 'label']].drop_duplicates('file').reset_index(drop=True)
 
 # %% ../nbs/00b_data.ipynb #4e2a1027
 def apply_label_corrections(cells:pd.DataFrame,       # a split table (`file`, `label`, ...)

@@ -6,7 +6,7 @@
 from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
-import math, zipfile
+import math, sys, zipfile
 import numpy as np, pandas as pd, torch
 import torch.nn.functional as F
 import matplotlib.pyplot as plt
@@ -24,12 +24,12 @@ from .train import cell_metrics
 from .loaders import cell_dls
 
 # %% auto #0
-__all__ = ['PROPORTIONS', 'FLOOR_ALPHA', 'WHO_LEVELS', 'DECISIONS', 'HOW_TO_READ', 'patient_bootstrap', 'metrics_table',
-           'threshold_for_sensitivity', 'per_patient', 'fp_spread', 'calibrate_floor', 'patient_calls', 'who_table',
-           'detectable', 'plot_confusion', 'plot_roc', 'plot_parasitemia', 'prepares_cells', 'cam_layer', 'gradcam',
-           'plot_gradcam', 'cell_region', 'stain_mask', 'peak', 'cam_on_stain', 'label_review', 'contact_sheet',
-           'label_corrections', 'cells_to_score', 'operating_points', 'Scores', 'score_run', 'gradcam_pick',
-           'write_figures', 'metrics_md', 'calls_md', 'report_md', 'write_evaluation', 'evaluate']
+__all__ = ['PROPORTIONS', 'FLOOR_ALPHA', 'WHO_LEVELS', 'DECISIONS', 'HOW_TO_READ', 'NEVER_SEEN', 'patient_bootstrap',
+           'metrics_table', 'threshold_for_sensitivity', 'per_patient', 'fp_spread', 'calibrate_floor', 'patient_calls',
+           'who_table', 'detectable', 'plot_confusion', 'plot_roc', 'plot_parasitemia', 'prepares_cells', 'cam_layer',
+           'gradcam', 'plot_gradcam', 'cell_region', 'stain_mask', 'peak', 'cam_on_stain', 'label_review',
+           'contact_sheet', 'label_corrections', 'cells_to_score', 'operating_points', 'Scores', 'score_run',
+           'gradcam_pick', 'write_figures', 'metrics_md', 'calls_md', 'report_md', 'write_evaluation', 'evaluate']
 
 # %% ../nbs/03_evaluate.ipynb #0f28948e
 PROPORTIONS = dict(accuracy=('tp+tn', 'n'), sensitivity=('tp', 'tp+fn'), specificity=('tn', 'tn+fp'), precision=('tp', 'tp+fp'), npv=('tn', 'tn+fn'))
@@ -119,7 +119,7 @@ def per_patient(y:np.ndarray,        # 1 for Parasitized
 def fp_spread(fp:np.ndarray,    # false-positive calls of each patient
               cells:np.ndarray, # uninfected cells of each patient
              )->float:          # the beta-binomial spread: 0 when patients differ by chance alone
-    "How much patients' false-positive rates differ beyond chance: the correlation of two cells' calls, by maximum likelihood"
+    "How much patients' false-positive rates differ beyond chance: two cells' correlation, by maximum likelihood"
     from scipy.optimize import minimize_scalar
     from scipy.stats import betabinom
     fp, cells = np.asarray(fp), np.asarray(cells); fpr = fp.sum()/cells.sum()
@@ -145,15 +145,15 @@ def calibrate_floor(y:np.ndarray,        # 1 for Parasitized (validation cells)
                     n_boot:int=1000,     # bootstrap resamples over patients
                     seed:int=0,          # random seed
                    )->dict:              # fpr, fpr_high, spread, sensitivity, their `*_se`, alpha, threshold, cells...
-    "The model's floor: its per-cell error rates on validation cells, how patients differ, and the rates' standard errors"
+    "The model's floor: its per-cell error rates on validation cells, how patients differ, the rates' standard errors"
     d = pd.DataFrame(dict(y=np.asarray(y), call=np.asarray(prob) >= threshold, patient=np.asarray(patients)))
     fp, tp = (d[d.y == c].groupby('patient').call.agg(['sum', 'count']) for c in (0, 1))
     pick = np.random.default_rng(seed).integers(1 << 30, size=(n_boot, max(len(fp), len(tp))))
     (fpr, fb), sens = _rate(fp, pick), {}
     if len(tp): s, sb = _rate(tp, pick); sens = dict(sensitivity=s, sensitivity_se=float(sb.std()))
-    return dict(fpr=fpr, fpr_high=float(np.quantile(fb, .975)), fpr_se=float(fb.std()), spread=fp_spread(fp['sum'], fp['count']),
-                **sens, alpha=alpha, threshold=threshold, cells=int(fp['count'].sum()), positives=int(tp['count'].sum()),
-                patients=len(fp))
+    return dict(fpr=fpr, fpr_high=float(np.quantile(fb, .975)), fpr_se=float(fb.std()),
+                spread=fp_spread(fp['sum'], fp['count']), **sens, alpha=alpha, threshold=threshold,
+                cells=int(fp['count'].sum()), positives=int(tp['count'].sum()), patients=len(fp))
 
 # %% ../nbs/03_evaluate.ipynb #fl100006
 def patient_calls(table:pd.DataFrame, # from `per_patient` with a floor
@@ -175,7 +175,7 @@ def who_table(table:pd.DataFrame, # from `per_patient` with a floor
              )->pd.DataFrame:     # per criterion: value, slides, level 1 needs, level
     "Detection and counting on the infected patients, in the terms of the WHO microscopy competence levels"
     inf = table[table.true_parasitemia > 0]
-    count = inf.corrected if 'corrected' in inf else inf.predicted_parasitemia  # the count reported: corrected when it can be
+    count = inf.corrected if 'corrected' in inf else inf.predicted_parasitemia  # the count reported
     vals = {'parasite detection': (inf.call == 'parasites seen').mean(),
             'parasite count within 25%': ((count - inf.true_parasitemia).abs() <= 0.25*inf.true_parasitemia).mean()}
     return pd.DataFrame({k: dict(value=v, slides=len(inf), level_1_needs=WHO_LEVELS[k][0], level=1 + sum(v < c for c in WHO_LEVELS[k]))
@@ -185,10 +185,11 @@ def who_table(table:pd.DataFrame, # from `per_patient` with a floor
 def detectable(floor:dict,            # the model's floor
                sizes:tuple=(100, 1000, 5000), # slide sizes, in cells
               )->pd.DataFrame:        # per size: calls needed, apparent and true parasitemia (%) at that count
-    "The smallest parasitemia a slide of each size can be called at: the floor's count, as seen and as corrected for the model's errors"
+    "The smallest parasitemia a slide of each size can be called at: as seen, and corrected for the model's errors"
     need = {n: floor_count(n, *floor_null(floor), floor['alpha']) for n in sizes}
-    return pd.DataFrame({n: dict(calls_needed=k, apparent=100*k/n if k else np.nan,
-                                 true=100*corrected_parasitemia(n, k, floor)[0] if k else np.nan) for n, k in need.items()}).T.rename_axis('cells')
+    row = lambda n, k: dict(calls_needed=k, apparent=100*k/n if k else np.nan,
+                            true=100*corrected_parasitemia(n, k, floor)[0] if k else np.nan)
+    return pd.DataFrame({n: row(n, k) for n, k in need.items()}).T.rename_axis('cells')
 
 # %% ../nbs/03_evaluate.ipynb #47594799
 def plot_confusion(y:np.ndarray,        # 1 for Parasitized
@@ -258,13 +259,16 @@ def export_learner(self:Run,
 # %% ../nbs/03_evaluate.ipynb #fl200002
 @patch(as_prop=True)
 def floor(self:Run)->dict|None:
-    "The model's floor (`calibrate_floor` on the validation cells, threshold 0.5), saved in `config.json` when first computed; None if those cells are gone"
+    "The model's floor (`calibrate_floor` on the validation cells, threshold 0.5), kept in `config.json`"
     cfg = self.config
-    if cfg.floor is None and not self.is_cv and Path(cfg.data).is_dir():  # a cross-validation's comes from its out-of-fold predictions
+    old = cfg.floor is None or 'spread' not in cfg.floor  # none yet, or from before the spread and sensitivity
+    if old and not self.is_cv and Path(cfg.data).is_dir():  # a cross-validation's comes from out-of-fold cells
         learn = self.learner(n_workers=0)
         with learn.no_bar(): vp, vt = learn.get_preds(ds_idx=1)
         cfg.floor = calibrate_floor((vt == 0).numpy().astype(int), vp[:, 0].numpy(), self.cells('valid').patient.to_numpy())
-        self.save_config(cfg)
+        try: self.save_config(cfg)
+        except OSError as e:
+            print(f"The floor was worked out but not saved in {self/'config.json'} ({e.strerror})", file=sys.stderr)
     return cfg.floor
 
 # %% ../nbs/03_evaluate.ipynb #nc200002
@@ -440,6 +444,13 @@ class Scores:
     floor:dict|None  # the model's floor for the screening calls (`Run.floor`)
     @property
     def t_op(self)->float: return list(self.thresholds.values())[-1]  # the operating point: the last threshold asked for
+    @property
+    def seen(self)->int:  # scored cells that are cells the run trained or validated on (by name and size): not unseen
+        root = Path(self.run.config.data)
+        by_size = lambda f: (Path(f).name, Path(f).stat().st_size)
+        key = by_size if root.is_dir() else (lambda f: Path(f).name)  # the run's data moved: by name only
+        learnt = {key(root/f) for f in self.run.split.query("split != 'test'").file}
+        return int(sum(key(f) in learnt for f in self.cells.file))
 
 def score_run(run:Path|str|Run,                 # a finished run folder
               data:str|None=None,               # a labelled folder to score instead of the run's test split
@@ -510,6 +521,7 @@ HOW_TO_READ = """## How to read this
 - **Intervals** (`low`, `high`) are 95%, from a bootstrap that resamples whole patients, because cells of one patient are not independent. `wilson_low` and `wilson_high` are the Wilson intervals of the proportions, which treat every cell as independent: narrower, and too narrow. Patient-level proportions (the calls) get Wilson intervals, since patients are independent.
 - The test patients were never seen in training or in choosing the threshold.
 """
+NEVER_SEEN = HOW_TO_READ.splitlines()[-1]  # said only when no scored cell is named like one the run learnt from
 
 # %% ../nbs/03_evaluate.ipynb #f76a6b4a
 def calls_md(floor:dict|None,       # the model's floor, or None
@@ -517,14 +529,17 @@ def calls_md(floor:dict|None,       # the model's floor, or None
             )->list:                # Markdown paragraphs
     "The report's section on the per-patient screening calls, the floor they use and what the data can show"
     if not floor: return ["## Screening calls\n\nNo calls: the model has no floor (its validation cells are not there to calibrate one).\n"]
-    rate = (f"{floor['fpr']:.2%} on {floor['cells']:,} uninfected validation cells of {floor['patients']} patients, spread "
+    n = f"{floor['patients']} patients"
+    rate = (f"{floor['fpr']:.2%} on {floor['cells']:,} uninfected validation cells of {n}, spread "
             f"{floor['spread']:.3g} between patients (beta-binomial)" if 'spread' in floor else
-            f"{floor['fpr_high']:.2%}, the top of its 95% interval over {floor['patients']} validation patients (binomial)")
+            f"{floor['fpr_high']:.2%}, the top of its 95% interval over {n} (binomial)")
     return ["## Screening calls per patient\n",
-            f"A patient is called **parasites seen** when more of its cells are called parasitized (threshold {floor['threshold']:g}) than an "
-            f"uninfected slide of that size shows with probability {floor['alpha']:g}, given the model's per-cell false-positive rate: {rate}. "
-            "Patients are independent, so these proportions get Wilson intervals. The smallest parasitemia a slide can be called at, "
-            "as seen and as corrected for the model's errors (%):\n", detectable(floor).to_markdown(floatfmt='.2f'), '',
+            "A patient is called **parasites seen** when more of its cells are called parasitized (threshold "
+            f"{floor['threshold']:g}) than an uninfected slide of that size shows with probability "
+            f"{floor['alpha']:g}, given the model's per-cell false-positive rate: {rate}. Patients are "
+            "independent, so these proportions get Wilson intervals. The smallest parasitemia a slide can be "
+            "called at, as seen and as corrected for the model's errors (%):\n",
+            detectable(floor).to_markdown(floatfmt='.2f'), '',
             patient_calls(patients).to_markdown(floatfmt='.3f'), '', "In the terms of the WHO microscopy competence levels:\n",
             who_table(patients).to_markdown(floatfmt='.3f'), '',
             "What this data set can and cannot show: its crops were chosen by annotators, not every cell of a slide, so a patient's "
@@ -541,7 +556,10 @@ def report_md(s:Scores, result:dict, patients:pd.DataFrame, review:pd.DataFrame)
           "Thresholds: " + '; '.join(f"**{k}**: {t:.3g}" for k, t in s.thresholds.items()) + ". A cell is called parasitized when its probability is at least the threshold.\n"]
     for k, v in s.tables.items(): md += [f"## Metrics, {k}\n", metrics_md(v), '']
     if 'tta_gain_accuracy' in result: md += [f"Test-time augmentation changes accuracy by {result['tta_gain_accuracy']:+.2%}.\n"]
-    md += [HOW_TO_READ, f"## Confusion matrix (threshold {s.t_op:.3g})\n\n![confusion matrix](confusion_matrix.png)\n",
+    seen = (f"- **{s.seen:,} of the scored cells are cells this run trained or validated on** (by name and size): "
+            "they are not unseen, and these metrics flatter the model.")
+    md += [HOW_TO_READ.replace(NEVER_SEEN, seen) if s.seen else HOW_TO_READ,
+           f"## Confusion matrix (threshold {s.t_op:.3g})\n\n![confusion matrix](confusion_matrix.png)\n",
            "## ROC curve\n\n![ROC](roc.png)\n", *calls_md(s.floor, patients), "## Per patient\n\n![parasitemia](parasitemia.png)\n", patients.to_markdown(), '',
            "## Top losses\n\n![top losses](top_losses.png)\n", "## Grad-CAM\n\nTop losses, then confident correct cells of each class; maps from the deepest stage of the body with maps at least 8x8 (`cam_layer`).\n\n![Grad-CAM](gradcam.png)\n",
            f"## Label review\n\n{len(review)} confident errors (the model gives the other class at least 90%), highest loss first, "
@@ -555,6 +573,7 @@ def write_evaluation(s:Scores,                  # from `score_run`
                     )->dict:                    # what was written to evaluation.json, plus `out`
     "Write the tables, figures, per-patient parasitemia, label review, `evaluation.json` and `report.md` of a scored run"
     out = Path(out or s.default_out)
+    for f in ('evaluation.json', 'report.md'): (out/f).unlink(missing_ok=True)  # written last: then all is whole
     patients = per_patient(s.y, s.prob, s.cells.patient.to_numpy(), s.floor['threshold'] if s.floor else s.t_op, s.floor)
     review = label_review(s.cells, s.prob, n_review)
     write_table(s.cells[['file', 'label', 'patient']].assign(prob_parasitized=s.prob.round(5)), out/'test_preds.csv')
@@ -562,12 +581,12 @@ def write_evaluation(s:Scores,                  # from `score_run`
     write_figures(s, out, patients, review)
     result = dict(run=str(s.run.path), scored=s.described, cells=len(s.cells), patients=int(s.cells.patient.nunique()), thresholds=s.thresholds,
                   metrics={k: v.reset_index().to_dict('records') for k, v in s.tables.items()}, floor=s.floor)
-    result['per_patient'] = patients.reset_index().to_dict('records')
+    result['per_patient'], result['seen_in_training'] = patients.reset_index().to_dict('records'), s.seen
     if s.floor: result |= dict(patient_calls=patient_calls(patients).reset_index().to_dict('records'), who=who_table(patients).reset_index().to_dict('records'))
     tabs = list(s.tables.values())  # plain tables first, then the TTA ones
     if len(tabs) > len(s.thresholds): result['tta_gain_accuracy'] = float(tabs[len(s.thresholds)].loc['accuracy', 'value'] - tabs[0].loc['accuracy', 'value'])
-    write_json(result, out/'evaluation.json')
     with atomic_write(out/'report.md') as tmp: tmp.write_text(report_md(s, result, patients, review))
+    write_json(result, out/'evaluation.json')
     return dict(result, out=out)
 
 # %% ../nbs/03_evaluate.ipynb #0902a446

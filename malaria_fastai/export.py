@@ -4,7 +4,7 @@
 
 # %% ../nbs/05_export.ipynb #84e139fd
 from __future__ import annotations
-import json, tempfile, time
+import contextlib, json, shutil, tempfile, time
 from pathlib import Path
 import numpy as np, torch
 from .cellio import *
@@ -13,8 +13,8 @@ from .predict import open_model, predict_cells
 import malaria_fastai.evaluate  # adds `Run.model` and `Run.floor`
 
 # %% auto #0
-__all__ = ['PREPROCESSING', 'fixed_padding', 'strides', 'onnx_metadata', 'export_fp32', 'export_int8', 'export_onnx',
-           'onnx_parity']
+__all__ = ['PREPROCESSING', 'EXPORT_TMP', 'fixed_padding', 'strides', 'onnx_metadata', 'export_fp32', 'export_int8',
+           'export_onnx', 'onnx_parity']
 
 # %% ../nbs/05_export.ipynb #bfe2fecd
 def fixed_padding(net:torch.nn.Module, # a model that may hold timm's `Conv2dSame` layers; changed in place
@@ -88,6 +88,21 @@ def export_fp32(run:Run)->Path:
         _add_metadata(tmp, onnx_metadata(run))
     return dest
 
+# %% ../nbs/05_export.ipynb #ex000002
+EXPORT_TMP = '.export.'  # the prefix of an export's temporary folder, inside the run folder
+
+@contextlib.contextmanager
+def _tempdir(d:str):
+    "Every temporary file made inside the block (onnxruntime's calibration too) goes into `d`"
+    old, tempfile.tempdir = tempfile.tempdir, d
+    try: yield
+    finally: tempfile.tempdir = old
+
+def _clean_export(run:Run):
+    "Remove what a killed export left in the run folder: half-written models and its temporary folder"
+    for p in run.path.glob('.model*.partial.onnx'): p.unlink(missing_ok=True)
+    for p in run.path.glob(f'{EXPORT_TMP}*'): shutil.rmtree(p, ignore_errors=True)
+
 # %% ../nbs/05_export.ipynb #4f13daec
 def export_int8(run:Run,            # a run with model.onnx
                 n_calib:int=512,    # training cells for int8 calibration
@@ -100,7 +115,7 @@ def export_int8(run:Run,            # a run with model.onnx
     from onnxruntime.quantization.shape_inference import quant_pre_process
     cells, cfg, dest = run.cells('train'), run.config, run/'model.int8.onnx'
     files = cells.sample(min(n_calib, len(cells)), random_state=seed).file.tolist()
-    with tempfile.TemporaryDirectory() as d, atomic_write(dest) as tmp:
+    with tempfile.TemporaryDirectory(prefix=EXPORT_TMP, dir=run.path) as d, _tempdir(d), atomic_write(dest) as tmp:
         quant_pre_process(str(run/'model.onnx'), str(prep := Path(d)/'model.prep.onnx'))
         fp32 = [k for k, v in strides(onnx.load(str(prep))).items() if v <= fp32_stride] if fp32_stride > 1 else []
         quantize_static(str(prep), str(tmp), _Calibration(files, cfg.size, cfg.stats, 'cells'), quant_format=QuantFormat.QDQ,
@@ -119,7 +134,7 @@ def export_onnx(run:Path|str|Run,   # a finished run folder
     "Export a run to ONNX: model.onnx (fp32) and model.int8.onnx, with the preprocessing in the metadata"
     if int8 and n_calib < 1:  # refused before model.onnx is rewritten
         raise DataError(f"--n-calib must be at least 1 (got {n_calib})")
-    run = Run(run)
+    run = Run(run); _clean_export(run)
     out = dict(fp32=export_fp32(run))
     if int8: out['int8'] = export_int8(run, n_calib, seed, fp32_stride)
     return out

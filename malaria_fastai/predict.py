@@ -4,7 +4,7 @@
 
 # %% ../nbs/04_predict.ipynb #99ecb8b6
 from __future__ import annotations
-import contextlib, csv, io, itertools, json, multiprocessing, os, re, zipfile
+import contextlib, csv, ctypes, io, itertools, json, multiprocessing, os, re, signal, zipfile
 try: import fcntl  # POSIX file locks; elsewhere a screening's output is not locked
 except ImportError: fcntl = None
 from collections import Counter, deque
@@ -16,10 +16,10 @@ from fastprogress.fastprogress import progress_bar
 from .cellio import *
 
 # %% auto #0
-__all__ = ['UNREADABLE', 'MAX_MEMBER_BYTES', 'FIELDS', 'Cells', 'zip_member', 'slide_key', 'Tally', 'slide_summary',
-           'preprocessing_problem', 'OnnxModel', 'TorchModel', 'open_model', 'NotACell', 'read_cells', 'overlay_path',
-           'screen', 'predict_cells', 'spreadsheet_safe', 'csv_name', 'append_rows', 'fields_folder', 'resume_rows',
-           'screening_key', 'output_lock', 'predict']
+__all__ = ['UNREADABLE', 'MAX_MEMBER_BYTES', 'FIELDS', 'Cells', 'zip_member', 'slide_key', 'Tally', 'slide_summary', 'OnnxModel',
+           'TorchModel', 'open_model', 'NotACell', 'read_cells', 'overlay_path', 'screen', 'predict_cells',
+           'spreadsheet_safe', 'csv_name', 'append_rows', 'fields_folder', 'resume_rows', 'screening_key',
+           'output_lock', 'predict']
 
 # %% ../nbs/04_predict.ipynb #2a12ab30
 def _not_screened(name:str)->str|None:
@@ -66,11 +66,16 @@ class Cells:
         self.paths = _distinct(self.paths)
         self.skipped = []  # dicts (file, problem): the sub-folders that could not be searched
         self.n = sum(1 for _ in self._items(self.skipped))
-    def _items(self, skipped:list):
+    def _all(self, skipped:list):
         for p in self.paths:
             if p.is_dir(): yield from ((str(f), f) for f in _walk(p, skipped))
             elif p.suffix.lower() == '.zip': yield from ((f'{p}!{m}', (p, m)) for m in _zip_names(p, skipped))
             else: yield (str(p), p)
+    def _items(self, skipped:list):  # a name that is not UTF-8 could be written nowhere: named and skipped
+        for name, src in self._all(skipped):
+            if bad := shown_name(name):
+                skipped.append(dict(file=bad, problem='the name is not UTF-8: rename the file to screen it'))
+            else: yield name, src
     def __iter__(self): return self._items([])  # source: a Path, or (zip path, member)
     def __len__(self): return self.n
 
@@ -105,7 +110,7 @@ class Tally:
             else: c[0] += 1; c[1] += r['label'] == CLASSES[0]
     def summary(self, floor:dict|None=None, # the model's floor; None for no call
                 by:str='slide',             # 'slide', or 'photo' for each field photograph
-               )->list: # dicts: slide (or photo), cells, parasitized, parasitemia_pct, low_pct, high_pct, corrected_pct...
+               )->list: # dicts: slide (or photo), cells, parasitized, parasitemia_pct, low_pct, high_pct...
         "Cells, parasitized cells, parasitemia (%) with its 95% Wilson interval and the call, per slide or photograph"
         out = []
         for slide, (n, k, refused) in sorted((self.slides if by == 'slide' else self.photos).items()):
@@ -113,8 +118,8 @@ class Tally:
             pct = round(100*k/n, 2) if n else float('nan')
             est, c_lo, c_hi = (round(100*v, 2) for v in corrected_parasitemia(n, k, floor))
             out.append({by: slide, 'cells': n, **dict(parasitized=k, parasitemia_pct=pct, low_pct=round(100*lo, 2),
-                            high_pct=round(100*hi, 2), corrected_pct=est, corrected_low_pct=c_lo, corrected_high_pct=c_hi,
-                            call=slide_call(n, k, floor) if n else '', not_a_cell=refused)})
+                            high_pct=round(100*hi, 2), corrected_pct=est, corrected_low_pct=c_lo,
+                            corrected_high_pct=c_hi, call=slide_call(n, k, floor) if n else '', not_a_cell=refused)})
         return out
 
 def slide_summary(rows:list, # per-cell dicts with `slide` and `label`
@@ -126,22 +131,6 @@ def slide_summary(rows:list, # per-cell dicts with `slide` and `label`
     return t.summary(floor)
 
 # %% ../nbs/04_predict.ipynb #d6b2060c
-def preprocessing_problem(size, stats, classes, floor)->str|None:
-    "Why a model's stored preprocessing is wrong: a size, mean or std no number (or std not above 0), classes, floor"
-    try: mean, std = (np.asarray(s, np.float64) for s in stats)
-    except (TypeError, ValueError): mean, std = np.zeros(0), np.zeros(0)
-    ok = mean.shape == std.shape == (3,) and np.isfinite(mean).all() and (std > 0).all()
-    if not ok: return f"stats {stats!r}: three means and three standard deviations above 0 expected"
-    if not (isinstance(size, int) and MIN_SIDE <= size <= 1024): return f"size {size!r}: {MIN_SIDE} to 1024 expected"
-    if not isinstance(classes, (list, tuple)) or sorted(classes) != sorted(CLASSES):
-        return f"classes {classes!r}: {CLASSES} expected, in any order"
-    if floor is None: return None
-    if not isinstance(floor, dict): return f"floor {floor!r}: a dict of numbers expected"
-    rates = ('fpr', 'spread') if 'spread' in floor else ('fpr_high',)
-    keys = (*rates, 'alpha', 'threshold', *[k for k in ('sensitivity', 'fpr_se', 'sensitivity_se') if k in floor])
-    if not all(type(floor.get(k)) in (int, float) and 0 <= floor[k] <= 1 for k in keys) or not 0 < floor['alpha'] < 1:
-        return f"floor {floor!r}: {', '.join(keys)} from 0 to 1 expected (alpha above 0)"
-
 class OnnxModel:
     "An exported cell classifier run by onnxruntime; its preprocessing comes from the model's metadata"
     def __init__(self, path:Path|str,       # an .onnx file written by `export_onnx`
@@ -156,8 +145,10 @@ class OnnxModel:
         if 'size' not in meta: raise DataError(f"{path} has no malaria-fastai preprocessing metadata: export it with `malaria-fastai export-onnx`")
         try: (self.size, self.stats, self.classes, self.floor, self.cell_ranges) = (int(meta['size']), json.loads(meta['stats']), json.loads(meta['classes']),
                  json.loads(meta.get('floor', 'null')), json.loads(meta.get('cell_ranges', 'null')))  # older exports have no floor or ranges
-        except (KeyError, ValueError) as e: raise DataError(f"{path} has damaged preprocessing metadata ({type(e).__name__}: {e}): export it again") from None
-        if why := preprocessing_problem(self.size, self.stats, self.classes, self.floor):
+        except (KeyError, ValueError, RecursionError) as e:
+            why = f"{type(e).__name__}: {str(e)[:200]}"
+            raise DataError(f"{path} has damaged preprocessing metadata ({why}): export it again") from None
+        if why := preprocessing_problem(self.size, self.stats, self.classes, self.floor, self.cell_ranges):
             raise DataError(f"{path} has damaged preprocessing metadata, {why}: export it again")
         self.parasitized = self.classes.index(CLASSES[0])  # the output that is Parasitized, as the metadata says
         inp = self.session.get_inputs()[0]
@@ -165,6 +156,10 @@ class OnnxModel:
         if list(inp.shape[1:]) != [3, self.size, self.size]:
             raise DataError(f"{path} takes {'x'.join(map(str, inp.shape[1:]))} inputs, not 3x{self.size}x{self.size}: it takes {inp.shape[-1]} px cells, its metadata says {self.size}")
         if (n := self.session.get_outputs()[0].shape[-1]) != len(self.classes): raise DataError(f"{path} gives {n} outputs per cell, not one per class {self.classes}")
+        if len(out := self.session.get_outputs()[0].shape) != 2:
+            raise DataError(f"{path} gives outputs of shape {out}, not (cells, classes)")
+        if isinstance(inp.shape[0], int):
+            raise DataError(f"{path} takes a fixed batch of {inp.shape[0]}: export it again (`export-onnx`)")
 
     def __call__(self, x:np.ndarray)->np.ndarray:
         "Probability of Parasitized for each cell of the batch `x`"
@@ -271,6 +266,13 @@ def _read_chunk(chunk:list, size:int, ranges:dict|None=None)->list:
         except _UNREADABLE as e: out.append((name, None, str(e).splitlines()[0][:200] or type(e).__name__))
     return out
 
+# %% ../nbs/04_predict.ipynb #dw000001
+def _die_with_parent(parent:int): # the screening process's id
+    "In a decoding process: be killed when the screening process dies, even by `kill -9` (Linux's PR_SET_PDEATHSIG)"
+    try: ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # 1: PR_SET_PDEATHSIG
+    except (OSError, AttributeError): return  # not Linux: such a process ends when it next reads its closed queue
+    if os.getppid() != parent: os._exit(1)  # the parent died before the line above
+
 # %% ../nbs/04_predict.ipynb #ea12d979
 def _next_chunk(got:list, chunk:int)->int:
     "Files to decode next for about `chunk` cells a step, after one that gave `got` (a photograph holds many)"
@@ -284,7 +286,9 @@ def read_cells(items,        # (name, source) pairs, e.g. a `Cells`
                jobs:int=1,   # decoding processes; 1 decodes in a background thread of this one
               ):             # yields (name, 8-bit (size, size, 3) array, a photograph's dict, or None; problem or None)
     "Decode `items` in order, `jobs` chunks ahead of the caller: in a background thread, or in `jobs` processes"
-    pool = ThreadPoolExecutor(1) if jobs == 1 else ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context('spawn'))
+    spawn = multiprocessing.get_context('spawn')
+    pool = ThreadPoolExecutor(1) if jobs == 1 else ProcessPoolExecutor(
+        jobs, mp_context=spawn, initializer=_die_with_parent, initargs=(os.getpid(),))
     ahead, items, n = deque(), iter(items), max(1, chunk//8)  # small steps first, until the files are known to be crops
     try:
         while part := list(itertools.islice(items, n)):
@@ -416,6 +420,8 @@ def _check_csv(csv:Path|str, # the output the user asked for
                overwrite:bool=False, # replace an earlier screening CSV at `csv`
               ):
     "Refuse an output that is no .csv, an input or in one (the CSV or its `fields_folder`), or a file not a screening's"
+    if links := [p for p in (Path(csv), Path(f'{csv}.partial'), Path(f'{csv}.partial.key')) if p.is_symlink()]:
+        raise DataError(f"--csv {csv}: {links[0]} is a symbolic link, and an output is never written through one")
     dest = Path(csv).resolve()
     if dest.suffix.lower() != '.csv' or dest.is_dir(): raise DataError(f"--csv {csv}: the output must be a .csv file")
     if dest.exists():

@@ -12,8 +12,8 @@ from fastcore.basics import patch
 from .cellio import *
 
 # %% auto #0
-__all__ = ['SPLIT_COLS', 'write_json', 'read_json', 'write_table', 'save_fig', 'save_split', 'load_split', 'RunConfig',
-           'TrainState', 'Run']
+__all__ = ['SPLIT_COLS', 'MAX_HEAD', 'write_json', 'read_json', 'write_table', 'save_fig', 'save_split', 'load_split',
+           'RunConfig', 'TrainState', 'Run']
 
 # %% ../nbs/00a_run.ipynb #e96c70a7
 def write_json(obj,             # anything `json.dumps` takes (paths become strings)
@@ -27,7 +27,8 @@ def write_json(obj,             # anything `json.dumps` takes (paths become stri
 def read_json(path:Path|str)->dict:
     "The JSON object in `path`; a `DataError` naming the file if it is not readable JSON"
     try: return json.loads(Path(path).read_text())
-    except (OSError, ValueError) as e: raise DataError(f"{path} is not readable JSON ({str(e)[:200]})") from None
+    except (OSError, ValueError, RecursionError) as e:  # RecursionError: nested too deep
+        raise DataError(f"{path} is not readable JSON ({str(e)[:200]})") from None
 
 # %% ../nbs/00a_run.ipynb #721f84df
 def write_table(df:pd.DataFrame,  # the table
@@ -64,6 +65,9 @@ def load_split(path:Path|str)->pd.DataFrame:
     try: df = pd.read_csv(path, dtype=str)
     except (OSError, ValueError) as e: raise DataError(f"{path} is not a readable split file ({str(e)[:200]})") from None
     if missing := set(SPLIT_COLS) - set(df.columns): raise DataError(f"{path} is not a split file: missing columns {sorted(missing)}")
+    if (out := df.file.fillna('').map(leaves_folder)).any():
+        raise DataError(f"{path} names files outside its data folder, e.g. {df.file[out].iloc[0]!r}: a split's "
+                        "files are relative to the data folder, without '..'")
     return df
 
 # %% ../nbs/00a_run.ipynb #e2238c85
@@ -121,13 +125,23 @@ class RunConfig:
 
 # %% ../nbs/00a_run.ipynb #87448d1e
 _NUMBERS = {'int': (int,), 'float': (int, float)}
+MAX_HEAD = 8192  # the widest classifier head a run may have: wider ones only exhaust memory
 
-def _check(cfg:RunConfig, source):
-    "`cfg`, or a `DataError` naming `source` when a number field holds something else"
-    for f in fields(cfg):
-        kind, v = _NUMBERS.get(f.type.split('|')[0]), getattr(cfg, f.name)
+def _numbers(obj, source):
+    "`obj` (a dataclass), or a `DataError` naming `source` when a number field holds something else"
+    for f in fields(obj):
+        kind, v = _NUMBERS.get(f.type.split('|')[0]), getattr(obj, f.name)
         if kind and v is not None and (isinstance(v, bool) or not isinstance(v, kind)):
             raise DataError(f"{source}: {f.name} should be a number (got {v!r})")
+    return obj
+
+def _check(cfg:RunConfig, source):
+    "`cfg`, or a `DataError` naming `source` when a number field holds something else or a value cannot work"
+    _numbers(cfg, source)
+    if why := preprocessing_problem(cfg.size, cfg.stats, CLASSES, cfg.floor, cfg.cell_ranges):
+        raise DataError(f"{source}: {why}")
+    if cfg.head_width is not None and not 1 <= cfg.head_width <= MAX_HEAD:
+        raise DataError(f"{source}: head_width 1 to {MAX_HEAD:,} expected")
     return cfg
 
 # %% ../nbs/00a_run.ipynb #b81be9aa
@@ -161,7 +175,7 @@ class TrainState:
     def to_dict(self)->dict: return {**asdict(self), 'config': self.config.to_dict()}
     @classmethod
     def from_dict(cls, d:dict, source='checkpoint.json')->TrainState:
-        try: return cls(**{**d, 'config': RunConfig.from_dict(d['config'], source)})
+        try: return _numbers(cls(**{**d, 'config': RunConfig.from_dict(d['config'], source)}), source)
         except (TypeError, KeyError) as e: raise DataError(f"{source} is not a training checkpoint ({e})") from None
 
 # %% ../nbs/00a_run.ipynb #dcaad346
@@ -235,6 +249,18 @@ def cells(self:Run, part:str, # 'train', 'valid' or 'test'
     if len(df) and not (root/df.file[0]).exists():
         raise DataError(f"The data folder of {self.name} is not there any more ({root}): pass --data PATH")
     return df.assign(file=[str(root/f) for f in df.file])
+
+# %% ../nbs/00a_run.ipynb #mr000002
+@patch(as_prop=True)
+def member_runs(self:Run)->list:
+    "The runs an ensemble averages (`config.members`): each beside the ensemble or inside it, never the ensemble itself"
+    home, me = self.path.parent.resolve(), self.path.resolve()
+    for m in self.config.members:
+        p = (self.path/str(m)).resolve()
+        if p == me or not p.is_relative_to(home):
+            where = 'the ensemble itself' if p == me else 'outside its parent folder'
+            raise DataError(f"{self/'config.json'}: member {m!r} is {where}")
+    return [Run(self.path/m) for m in self.config.members]
 
 # %% ../nbs/00a_run.ipynb #626822e1
 @patch(as_prop=True)

@@ -342,9 +342,11 @@ def fit_run(run:Run,               # a run folder with split.csv and checkpoint.
 def _check_train_args(size, bs, epochs_head, epochs_full, lr, head_width, monitor, max_cells, patience, weights=None, pretrained='auto',
                       teacher=None, teacher_t=4., teacher_weight=.9, smoothing=0., max_hue=0., max_saturation=0., blocks=None):
     "A `DataError` for the first argument of `train` that cannot work"
-    checks = [(size >= 32, f"--size must be at least 32 pixels (got {size})"), (bs >= 1, f"--bs must be at least 1 (got {bs})"),
+    checks = [(32 <= size <= 1024, f"--size must be 32 to 1024 pixels (got {size})"),
+              (1 <= bs <= 4096, f"--bs must be 1 to 4096 (got {bs})"),
               (epochs_full >= 1 and epochs_head >= 0, "--epochs-full must be at least 1 and --epochs-head at least 0"),
-              (lr is None or lr > 0, f"--lr must be positive (got {lr})"), (head_width >= 1, f"--head-width must be at least 1 (got {head_width})"),
+              (lr is None or lr > 0, f"--lr must be positive (got {lr})"),
+              (1 <= head_width <= MAX_HEAD, f"--head-width must be 1 to {MAX_HEAD} (got {head_width})"),
               (monitor in ('valid_loss', 'accuracy'), f"--monitor must be valid_loss or accuracy (got {monitor!r})"),
               (max_cells is None or max_cells >= 1, f"--max-cells must be at least 1 (got {max_cells})"),
               (blocks is None or blocks >= 1, f"--blocks must be at least 1 (got {blocks})"),

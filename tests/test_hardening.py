@@ -32,8 +32,11 @@ def copy_run(run, dest:Path)->Path:
 # --- 5 and 10: arguments are checked before any data is read, and no run folder is started
 @pytest.mark.parametrize('args, msg', [
     (['--max-cells', '0'], '--max-cells must be at least 1'), (['--max-cells', '-5'], '--max-cells must be at least 1'),
-    (['--lr', '-1'], '--lr must be positive'), (['--bs', '0'], '--bs must be at least 1'), (['--bs', '-1'], '--bs must be at least 1'),
-    (['--head-width', '0'], '--head-width must be at least 1'), (['--weights', 'missing.pth'], 'missing.pth'),
+    (['--lr', '-1'], '--lr must be positive'), (['--bs', '0'], '--bs must be 1 to 4096'),
+    (['--bs', '-1'], '--bs must be 1 to 4096'),
+    (['--head-width', '0'], '--head-width must be 1 to'), (['--head-width', '1000000000'], '--head-width must be 1 to'),
+    (['--size', '200000'], '--size must be 32 to 1024'), (['--bs', '100000000'], '--bs must be 1 to 4096'),  # #38 19
+    (['--weights', 'missing.pth'], 'missing.pth'),
     (['--valid-pct', '1.5'], '--valid-pct'), (['--split', 'cells'], '--split'),
     (['--max-hue', '0.9'], '--max-hue must be 0 to 0.5'), (['--max-saturation', '1'], '--max-saturation at least 0 and below 1'),
     (['--blocks', '0'], '--blocks must be at least 1')])
@@ -45,7 +48,8 @@ def test_bad_recipes_are_refused_before_any_work(tmp_path, capsys):
     (tmp_path/'typo.json').write_text('{"epochs": 3}'); (tmp_path/'small.json').write_text('{"size": 8}'); (tmp_path/'list.json').write_text('[1]')
     (tmp_path/'text.json').write_text('{"size": "96"}')
     for recipe, msg in [('huge', 'neither a recipe (default'), (tmp_path/'typo.json', 'epochs is not an option a recipe can set'),
-                        (tmp_path/'small.json', '--size must be at least 32'), (tmp_path/'list.json', 'not a JSON object'),
+                        (tmp_path/'small.json', '--size must be 32 to 1024'),
+                        (tmp_path/'list.json', 'not a JSON object'),
                         (tmp_path/'text.json', "size is '96', not int")]:
         rc, out, err = cli(capsys, 'train', '--data', tmp_path/'no data here', '--runs', tmp_path/'runs', '--recipe', recipe)
         assert rc == 2 and msg in err and not (tmp_path/'runs').exists(), (recipe, err)
@@ -168,10 +172,26 @@ def onnx_variant(tiny, tmp_path, **meta)->Path:
                                        (dict(stats='[[0.5, 0.5, 0.5], [0, 0, 0]]'), 'damaged preprocessing metadata, stats'),  # #38 6
                                        (dict(stats='"abc"'), 'damaged preprocessing metadata, stats'),
                                        (dict(classes='["Parasitized", "Healthy"]'), 'damaged preprocessing metadata, classes'),
-                                       (dict(floor='{"fpr_high": -1, "alpha": 0.01, "threshold": 0.5}'), 'damaged preprocessing metadata, floor')])
+                                       (dict(floor='{"fpr_high": -1, "alpha": 0.01, "threshold": 0.5}'), 'damaged preprocessing metadata, floor'),
+                                       (dict(size='0'), 'damaged preprocessing metadata, size 0'),  # #38 23
+                                       (dict(cell_ranges='{"nose": [0, 1]}'), 'damaged preprocessing metadata, cell_r'),
+                                       (dict(floor='[' * 100_000 + ']' * 100_000), 'damaged preprocessing metadata')])
 def test_damaged_onnx_models_are_refused(meta, msg, tiny, synth, tmp_path, capsys):
     rc, out, err = cli(capsys, 'predict', onnx_variant(tiny, tmp_path, **meta), synth, '--csv', tmp_path/'cells.csv')
     assert rc == 2 and msg in err and not (tmp_path/'cells.csv').exists()
+
+def test_onnx_with_a_fixed_batch_or_other_outputs_is_refused(tiny, synth, tmp_path, capsys):  # #38 24
+    import onnx
+    fixed = onnx.load(str(tiny/'model.onnx')); fixed.graph.input[0].type.tensor_type.shape.dim[0].dim_value = 1
+    onnx.save(fixed, str(tmp_path/'fixed.onnx'))
+    m = onnx.load(str(tiny/'model.onnx')); g = m.graph  # a 3-D output: (cells, classes, 1)
+    g.initializer.append(onnx.helper.make_tensor('axis', onnx.TensorProto.INT64, [1], [2]))
+    g.node.append(onnx.helper.make_node('Unsqueeze', [g.output[0].name, 'axis'], ['logits3']))
+    del g.output[:]; g.output.append(onnx.helper.make_tensor_value_info('logits3', onnx.TensorProto.FLOAT, None))
+    onnx.save(m, str(tmp_path/'three.onnx'))
+    for model, msg in (('fixed.onnx', 'takes a fixed batch of 1'), ('three.onnx', 'not (cells, classes)')):
+        rc, out, err = cli(capsys, 'predict', tmp_path/model, synth, '--csv', tmp_path/'cells.csv')
+        assert rc == 2 and msg in err and 'Traceback' not in err and not (tmp_path/'cells.csv').exists()
 
 def test_damaged_run_folders_are_refused(tiny, synth, tmp_path, capsys):
     bad_keys = copy_run(tiny, tmp_path/'keys')
@@ -388,3 +408,38 @@ def test_outputs_inside_a_data_folder_are_refused(tiny, synth, capsys):
     assert main(['evaluate', str(tiny), '--data', str(synth), '--out', str(synth/'Parasitized'/'eval')]) == 2
     assert capsys.readouterr().err.count('which this command reads') == 2
     assert snapshot(synth) == before  # nothing written into the class folders
+
+def test_a_file_name_that_is_not_utf8_is_skipped_and_named(tiny, synth, tmp_path, capsys):  # #38 21
+    shutil.copy(next((synth/'Parasitized').iterdir()), synth/'Parasitized'/os.fsdecode(b'bad\xff.png'))
+    rc, out, err = cli(capsys, 'predict', tiny/'model.onnx', synth, '--csv', tmp_path/'cells.csv')
+    assert rc == 0 and 'bad\\xff.png: the name is not UTF-8' in out
+    assert len(list(csv.DictReader(open(tmp_path/'cells.csv')))) > 1  # the others were screened
+    rc, out, err = cli(capsys, 'data', '--data', synth, '--out', tmp_path/'report')
+    assert rc == 0 and 'bad\\xff.png,Parasitized,the name is not UTF-8' in (tmp_path/'report'/'skipped.csv').read_text()
+
+def test_an_output_is_never_written_through_a_symlink(tiny, synth, tmp_path, capsys):  # #38 16b
+    (tmp_path/'notes.txt').write_text('mine\nkeep me\n')
+    for link in ('cells.csv.partial', 'cells.csv'):
+        (tmp_path/link).symlink_to(tmp_path/'notes.txt')
+        rc, out, err = cli(capsys, 'predict', tiny/'model.onnx', synth, '--csv', tmp_path/'cells.csv')
+        assert rc == 2 and 'is a symbolic link' in err and (tmp_path/'notes.txt').read_text() == 'mine\nkeep me\n'
+        (tmp_path/link).unlink()
+
+def test_decoding_processes_die_with_a_killed_screening(tiny, synth, tmp_path):  # #38 20
+    import signal, subprocess, sys, time
+    many = tmp_path/'many'; many.mkdir(); cell = next((synth/'Parasitized').iterdir())
+    for i in range(20_000): os.link(cell, many/f'c{i}.png')  # hard links: a long screening at no disk cost
+    cmd = [sys.executable, '-m', 'malaria_fastai.cli', 'predict', tiny/'model.onnx', many, '--jobs', '2',
+           '--csv', tmp_path/'c.csv']
+    p = subprocess.Popen(list(map(str, cmd)), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    children = lambda pid: [int(c) for c in Path(f'/proc/{pid}/task/{pid}/children').read_text().split()]
+    deadline = time.time() + 60
+    while len(kids := children(p.pid)) < 2 and time.time() < deadline and p.poll() is None: time.sleep(0.2)
+    assert len(kids) >= 2, 'the decoding processes never started'
+    p.send_signal(signal.SIGKILL); p.wait()
+    deadline = time.time() + 20
+    def running(pid):  # neither gone nor a zombie waiting to be reaped
+        try: return Path(f'/proc/{pid}/stat').read_text().rsplit(') ', 1)[1][0] != 'Z'
+        except FileNotFoundError: return False
+    while (alive := [k for k in kids if running(k)]) and time.time() < deadline: time.sleep(0.2)
+    assert not alive, f'orphaned decoding processes {alive}'
