@@ -155,9 +155,9 @@ class OnnxModel:
         self.input = inp.name
         if list(inp.shape[1:]) != [3, self.size, self.size]:
             raise DataError(f"{path} takes {'x'.join(map(str, inp.shape[1:]))} inputs, not 3x{self.size}x{self.size}: it takes {inp.shape[-1]} px cells, its metadata says {self.size}")
-        if (n := self.session.get_outputs()[0].shape[-1]) != len(self.classes): raise DataError(f"{path} gives {n} outputs per cell, not one per class {self.classes}")
         if len(out := self.session.get_outputs()[0].shape) != 2:
             raise DataError(f"{path} gives outputs of shape {out}, not (cells, classes)")
+        if (n := self.session.get_outputs()[0].shape[-1]) != len(self.classes): raise DataError(f"{path} gives {n} outputs per cell, not one per class {self.classes}")
         if isinstance(inp.shape[0], int):
             raise DataError(f"{path} takes a fixed batch of {inp.shape[0]}: export it again (`export-onnx`)")
 

@@ -25,9 +25,10 @@ from .data import prepare_cells, read_label_corrections, apply_label_corrections
 from .loaders import cell_dls
 
 # %% auto #0
-__all__ = ['RESNETS', 'RECIPES', 'lite0_imagenet_weights', 'keep_blocks', 'create_model', 'cell_metrics', 'plot_learning_curves',
-           'RunCheckpoint', 'kd_loss', 'Distill', 'join_processes', 'valley_slide', 'stage_lr', 'finish_run', 'fit_run',
-           'recipe_options', 'with_recipe', 'train', 'MeanProb', 'init_model', 'resume']
+__all__ = ['RESNETS', 'CHANCE_LOSS', 'RECIPES', 'lite0_imagenet_weights', 'keep_blocks', 'create_model', 'cell_metrics',
+           'plot_learning_curves', 'RunCheckpoint', 'kd_loss', 'Distill', 'join_processes', 'valley_slide', 'stage_lr',
+           'diverged', 'finish_run', 'fit_run', 'recipe_options', 'with_recipe', 'train', 'MeanProb', 'init_model',
+           'resume']
 
 # %% ../nbs/02_train.ipynb #d2f2a431
 RESNETS = dict(resnet18=tvm.resnet18, resnet34=tvm.resnet34, resnet50=tvm.resnet50)
@@ -168,6 +169,9 @@ class RunCheckpoint(SaveModelCallback):
         if st.config.patience and st.wait >= st.config.patience:
             print(f"Early stop: no better {self.monitor} for {st.wait} epochs"); raise CancelFitException()
 
+    def after_fit(self, **kwargs):  # no epoch gave a number (the loss went to NaN): no best.pth, and `finish_run` says why
+        if math.isfinite(self.best): super().after_fit(**kwargs)
+
 # %% ../nbs/02_train.ipynb #b9cae582
 @patch
 def dls(self:Run,
@@ -263,6 +267,17 @@ def stage_lr(learn:Learner, # the run's learner, frozen or not as the stage need
         cfg.lr, cfg.lr_find = _share((cfg.lr, cfg.lr_find))
     return slice(cfg.lr/cfg.div, cfg.lr)
 
+# %% ../nbs/02_train.ipynb #dv000002
+CHANCE_LOSS = math.log(2)  # the validation loss of a model that says 50% for every cell
+
+def diverged(model:nn.Module, # a trained model
+             loss:float,      # its validation loss
+            )->str|None:      # why it diverged, or None
+    "Why a trained model is no model: weights that are not numbers, or a validation loss far worse than guessing"
+    if not all(torch.isfinite(p).all() for p in model.state_dict().values() if p.is_floating_point()):
+        return "weights that are not numbers (NaN or infinite)"
+    if not math.isfinite(loss) or loss > 10*CHANCE_LOSS: return f"validation loss {loss:.3g}, guessing gives {CHANCE_LOSS:.3f}"
+
 # %% ../nbs/02_train.ipynb #3a26f263
 def _read_history(path:Path, n:int)->pd.DataFrame:
     "The first `n` epoch rows of a CSVLogger file (it repeats the header on every fit and logs skipped epochs empty)"
@@ -280,6 +295,8 @@ def finish_run(learn:Learner, run:Run, st:TrainState,
     write_table(timing.assign(seconds_per_epoch=(timing.seconds/timing.epochs).round(1)), run/'timing.csv')
     save_fig(plot_learning_curves(pd.read_csv(hist)), run/'learning_curves.png')
     loss, acc, sens, spec = scores or learn.validate()
+    if why := diverged(learn.model, loss):
+        raise DataError(f"{run.path}: training diverged ({why}), so the run is not finished: train again with a lower --lr")
     write_json(dict(valid_loss=loss, accuracy=acc, sensitivity=sens, specificity=spec, valid_cells=len(learn.dls.valid_ds)), run/'metrics.json')
     with atomic_write(run/'weights.pth') as tmp: torch.save(learn.model.state_dict(), tmp)
     with atomic_write(run/'model.pkl') as tmp: learn.export(tmp)
@@ -500,6 +517,8 @@ def model(self:Run,
     if not w.is_file(): raise DataError(f"{w} is missing: the run has no weights to load")
     try: model.load_state_dict(torch.load(w, map_location='cpu', weights_only=True))
     except Exception as e: raise DataError(f"{w} does not hold the weights of this run's {cfg.arch} ({str(e).splitlines()[0][:200]})") from None
+    if not all(torch.isfinite(p).all() for p in model.state_dict().values() if p.is_floating_point()):
+        raise DataError(f"{w} holds weights that are not numbers (NaN or infinite): the run diverged; train it again")
     return model.eval()
 
 # %% ../nbs/02_train.ipynb #in000002

@@ -321,7 +321,15 @@ def test_nan_weights_stop_the_screening_with_a_message(tiny, synth, tmp_path, ca
     w = torch.load(run/'weights.pth'); w = {k: v.float().fill_(float('nan')) if v.is_floating_point() else v for k, v in w.items()}
     torch.save(w, run/'weights.pth')
     rc, out, err = cli(capsys, 'predict', run, synth, '--csv', tmp_path/'cells.csv')
-    assert rc == 2 and 'not a number' in err and not (tmp_path/'cells.csv').exists()
+    assert rc == 2 and 'not numbers (NaN or infinite)' in err and not (tmp_path/'cells.csv').exists()
+    onnx_before = (run/'model.onnx').read_bytes()
+    rc, out, err = cli(capsys, 'export-onnx', run)  # refused before model.onnx is rewritten
+    assert rc == 2 and 'not numbers (NaN or infinite)' in err and (run/'model.onnx').read_bytes() == onnx_before
+
+def test_a_diverged_training_is_not_a_finished_run(synth, tmp_path, capsys):  # #38 6
+    rc, out, err = cli(capsys, 'train', '--data', synth, '--runs', tmp_path/'runs', '--arch', 'resnet18', '--size', '32',
+                       '--bs', '16', '--epochs-full', '1', '--pretrained', 'no', '--lr', '1e4', '--no-evaluate')
+    assert rc == 2 and 'training diverged' in err and not list((tmp_path/'runs').glob('*/config.json'))
 
 # --- issue #38, 17, 18, 20, 22, 35
 def test_names_that_look_like_formulas_are_written_as_text(tiny, synth, tmp_path, capsys, monkeypatch):
@@ -443,3 +451,12 @@ def test_decoding_processes_die_with_a_killed_screening(tiny, synth, tmp_path): 
         except FileNotFoundError: return False
     while (alive := [k for k in kids if running(k)]) and time.time() < deadline: time.sleep(0.2)
     assert not alive, f'orphaned decoding processes {alive}'
+
+def test_a_full_disk_while_saving_a_checkpoint_is_a_clean_exit(synth, tmp_path, capsys):  # #38 29
+    import unittest.mock
+    full = RuntimeError('[enforce fail at inline_container.cc:664] . PytorchStreamWriter failed writing file data/0: file write failed')
+    with unittest.mock.patch('malaria_fastai.train.save_model', side_effect=full):
+        rc, out, err = cli(capsys, 'train', '--data', synth, '--runs', tmp_path/'runs', '--arch', 'resnet18', '--size', '32',
+                           '--bs', '16', '--epochs-full', '1', '--pretrained', 'no', '--no-evaluate')
+    assert rc == 1 and 'cannot write the file (is the disk full?)' in err and '.pth' in err
+    assert not list((tmp_path/'runs').rglob('*.partial*'))  # the half-written checkpoint removed
