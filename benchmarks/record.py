@@ -97,7 +97,7 @@ SUMMARY = [
 KINDS = {'Accuracy: runs and recipes': ('Run:', 'Exploration', 'Cross-validation', 'Ensembles', 'Random 80/20', 'Exported Learner'),
          'Accuracy: distillation and peers': ('Distillation', 'Peer baseline', 'Grad-CAM'),
          'Patient calls': ('Patient calls',),
-         'Field photographs': ('Field photographs',),
+         'Field photographs': ('Field photographs', "Another lab's cells"),
          'Screening speed and size': ('Inference', 'Speed', 'Screening at scale', 'Edge install'),
          'Training speed': ('Training', 'Loader throughput', 'lr_find'),
          'Web app': ('Web app',),

@@ -154,12 +154,13 @@ def patient_roc(calls:pd.DataFrame, # from `cross_fitted_calls`
     return pd.Series({k: roc_auc_score(inf, v) for k, v in stats.items()}, name='patient ROC AUC')
 
 def count_errors(calls:pd.DataFrame, # from `cross_fitted_calls`
-                )->pd.DataFrame:     # per count (apparent, corrected): mean absolute error (points), share within 25%
+                )->pd.DataFrame:     # per count (apparent, corrected): mean absolute and mean error (points), share within 25%
     "How close the apparent and the corrected parasitemia come to the reference, on the infected patients"
     inf = calls[calls.true_parasitemia > 0]
     ref = inf.true_parasitemia
     err = {'apparent': inf.predicted_parasitemia - ref, 'corrected': inf.corrected - ref}
-    row = lambda e: dict(mean_abs_error=e.abs().mean(), within_25pct=(e.abs() <= .25*ref).mean(), patients=len(inf))
+    row = lambda e: dict(mean_abs_error=e.abs().mean(), bias=e.mean(), within_25pct=(e.abs() <= .25*ref).mean(),
+                         patients=len(inf))
     return pd.DataFrame({k: row(e) for k, e in err.items()}).T.rename_axis('count')
 
 # %% ../nbs/06_cv.ipynb #cv0021

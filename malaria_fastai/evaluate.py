@@ -128,7 +128,7 @@ def fp_spread(fp:np.ndarray,    # false-positive calls of each patient
     return float(minimize_scalar(nll, bounds=(1e-6, .5), method='bounded', options=dict(xatol=1e-6)).x)
 
 # %% ../nbs/03_evaluate.ipynb #fl100002
-FLOOR_ALPHA = 0.01  # chosen on the cross-validation's out-of-fold patients (see the text above)
+FLOOR_ALPHA = 0.05  # chosen on the cross-validation's out-of-fold patients (see the text above)
 
 def _rate(t:pd.DataFrame,   # per-patient `sum` (cells called parasitized) and `count` (cells)
           pick:np.ndarray,  # bootstrap draws: one row per resample, patient indices modulo len(t)
