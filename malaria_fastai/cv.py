@@ -18,7 +18,7 @@ from .evaluate import (_cell_metrics, metrics_table, metrics_md, per_patient, ca
 
 # %% auto #0
 __all__ = ['CV_SETS', 'ALPHAS', 'fold_run', 'fold_preds', 'per_fold', 'ensemble_table', 'cross_fitted_calls', 'alpha_table',
-           'pick_alpha', 'patient_roc', 'count_errors', 'cv_tables', 'cv_report', 'save_ensemble', 'cv_plan',
+           'pick_alpha', 'patient_roc', 'count_errors', 'cv_plan', 'cv_tables', 'cv_report', 'save_ensemble',
            'run_folds', 'cv', 'resume_cv', 'ensemble']
 
 # %% ../nbs/06_cv.ipynb #cv0006
@@ -163,6 +163,15 @@ def count_errors(calls:pd.DataFrame, # from `cross_fitted_calls`
                          patients=len(inf))
     return pd.DataFrame({k: row(e) for k, e in err.items()}).T.rename_axis('count')
 
+# %% ../nbs/06_cv.ipynb #cv0020z
+def cv_plan(cvr:Run)->dict:
+    "The cross-validation's `cv_plan.json`: its number of folds and the options of every fold; a `DataError` if damaged"
+    plan = read_json(cvr/'cv_plan.json')
+    ok = isinstance(plan, dict) and type(plan.get('folds')) is int and plan['folds'] >= 2
+    if not (ok and isinstance(plan.get('options'), dict)):
+        raise DataError(f"{cvr/'cv_plan.json'} is damaged: folds (2 or more) and options expected")
+    return plan
+
 # %% ../nbs/06_cv.ipynb #cv0021
 def _wide_test(preds:list)->pd.DataFrame:
     "The test cells with one probability column per fold model"
@@ -239,14 +248,6 @@ def save_ensemble(folder:Path|str,      # the ensemble's run folder
     return ens
 
 # %% ../nbs/06_cv.ipynb #cv0024
-def cv_plan(cvr:Run)->dict:
-    "The cross-validation's `cv_plan.json`: its number of folds and the options of every fold; a `DataError` if damaged"
-    plan = read_json(cvr/'cv_plan.json')
-    ok = isinstance(plan, dict) and type(plan.get('folds')) is int and plan['folds'] >= 2
-    if not (ok and isinstance(plan.get('options'), dict)):
-        raise DataError(f"{cvr/'cv_plan.json'} is damaged: folds (2 or more) and options expected")
-    return plan
-
 def run_folds(cv_dir:Path|str,  # a cross-validation folder with `cv_plan.json`
               progress:bool=True, # progress bars
               only_fold:int|None=None, # train only this fold (1 to `folds`) and return its run: folds in parallel, a process each

@@ -253,14 +253,15 @@ def cells(self:Run, part:str, # 'train', 'valid' or 'test'
 # %% ../nbs/00a_run.ipynb #mr000002
 @patch(as_prop=True)
 def member_runs(self:Run)->list:
-    "The runs an ensemble averages (`config.members`): each beside the ensemble or inside it, never the ensemble itself"
-    home, me = self.path.parent.resolve(), self.path.resolve()
+    "The runs an ensemble averages (`config.members`), named relative to it as `ensemble` writes them; never itself"
+    me, runs = self.path.resolve(), []
     for m in self.config.members:
         p = (self.path/str(m)).resolve()
-        if p == me or not p.is_relative_to(home):
-            where = 'the ensemble itself' if p == me else 'outside its parent folder'
-            raise DataError(f"{self/'config.json'}: member {m!r} is {where}")
-    return [Run(self.path/m) for m in self.config.members]
+        if Path(str(m)).is_absolute() or p == me:
+            why = 'the ensemble itself' if p == me else 'an absolute path: members are named relative to the ensemble'
+            raise DataError(f"{self/'config.json'}: member {m!r} is {why}")
+        runs.append(Run(p))
+    return runs
 
 # %% ../nbs/00a_run.ipynb #626822e1
 @patch(as_prop=True)

@@ -378,7 +378,7 @@ def _check_train_args(size, bs, epochs_head, epochs_full, lr, head_width, monito
 
 def _check_teacher(teacher:Run, cells:pd.DataFrame):
     "A `DataError` if `teacher` (or a member of it) trained or chose its epochs on any of the test patients of `cells`"
-    seen = set().union(*(set(r.split.query("split != 'test'").patient) for r in [Run(teacher/m) for m in teacher.config.members] or [teacher]))
+    seen = set().union(*(set(r.split.query("split != 'test'").patient) for r in teacher.member_runs or [teacher]))
     if leak := sorted(seen & set(cells.query("split == 'test'").patient)):
         raise DataError(f"--teacher {teacher.path} was trained on {len(leak)} of this run's test patients ({', '.join(leak[:5])}): the student's test "
                         "scores would not be on unseen patients. Split as the teacher did (the same --seed, --valid-pct and --test-pct)")
@@ -512,7 +512,7 @@ def model(self:Run,
          )->nn.Module:                # in eval mode
     "The run's trained model, rebuilt from its config and weights (tensors only: no pickled code runs); a cross-validation's averages its folds"
     cfg, w = self.config, Path(weights or self/'weights.pth')
-    if cfg.members: return MeanProb([Run(self/m).model() for m in cfg.members]).eval()
+    if cfg.members: return MeanProb([r.model() for r in self.member_runs]).eval()
     model, _ = create_model(cfg.arch, pretrained='no', head_width=cfg.head_width, blocks=cfg.blocks)
     if not w.is_file(): raise DataError(f"{w} is missing: the run has no weights to load")
     try: model.load_state_dict(torch.load(w, map_location='cpu', weights_only=True))
