@@ -254,7 +254,7 @@ def corrected_parasitemia(n:int,       # cells on the slide
                          )->tuple:     # (estimate, low, high) of the true parasitemia; NaNs without the rates
     "Rogan-Gladen estimate of the true parasitemia from the apparent `k/n`; its 95% interval covers both rates"
     if not n or not floor or 'sensitivity' not in floor: return (math.nan,)*3
-    se, fpr, j = floor['sensitivity'], floor['fpr'], floor['sensitivity'] - floor['fpr']
+    fpr, j = floor['fpr'], floor['sensitivity'] - floor['fpr']
     if j <= 0: return (math.nan,)*3
     p = k/n; est = min(max((p - fpr)/j, 0.), 1.)
     sd = math.sqrt(p*(1 - p)/n + (est*floor['sensitivity_se'])**2 + ((1 - est)*floor['fpr_se'])**2)/j
@@ -283,7 +283,8 @@ def preprocessing_problem(size,            # the cell side the model takes
     if not isinstance(floor, dict): return f"floor {floor!r}: a dict of numbers expected"
     rates = ('fpr', 'spread') if 'spread' in floor else ('fpr_high',)
     keys = (*rates, 'alpha', 'threshold', *[k for k in ('sensitivity', 'fpr_se', 'sensitivity_se') if k in floor])
-    if not all(type(floor.get(k)) in (int, float) and 0 <= floor[k] <= 1 for k in keys) or not 0 < floor['alpha'] < 1:
+    if not all(type(floor.get(k)) in (int, float) and 0 <= floor[k] <= 1 for k in keys) or not 0 < floor['alpha'] < 1 \
+            or not floor.get('spread', 0) < 1:  # a spread of 1: every cell of a slide called alike, no count to test
         return f"floor {floor!r}: {', '.join(keys)} from 0 to 1 expected (alpha above 0)"
 
 # %% ../nbs/00_cellio.ipynb #411a2d90
