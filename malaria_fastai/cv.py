@@ -11,7 +11,7 @@ from fastcore.meta import delegates
 from fastai.torch_core import num_distrib
 from .cellio import *
 from .run import *
-from .data import check_split, class_root, find_data, group_names
+from .data import _entries, check_split, class_root, find_data, group_names
 from .train import train, resume, with_recipe, _check_train_args
 from .evaluate import (_cell_metrics, metrics_table, metrics_md, per_patient, calibrate_floor, calls_md, patient_calls, who_table,
                                      plot_confusion, plot_roc, plot_parasitemia, label_review, contact_sheet)
@@ -50,7 +50,7 @@ def fold_run(cv_dir:Path|str,    # the cross-validation folder
 def _patients(data, group:str|None)->int:
     "How many patients (or `group` units) the data's file names hold: counted from the names, no image read"
     root = class_root(find_data(data))
-    names = pd.Series([f.relative_to(root).as_posix() for c in CLASSES for f in sorted((root/c).iterdir())], dtype=str)
+    names = pd.Series([f.relative_to(root).as_posix() for c in CLASSES for f in _entries(root/c)], dtype=str)
     units = group_names(names, group) if group else names.map(lambda s: patient_id(Path(s).name))
     return units.fillna(names).nunique()
 

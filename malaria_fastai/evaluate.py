@@ -6,7 +6,7 @@
 from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
-import math, sys, zipfile
+import functools, math, sys, zipfile
 import numpy as np, pandas as pd, torch
 import torch.nn.functional as F
 import matplotlib.pyplot as plt
@@ -444,7 +444,7 @@ class Scores:
     floor:dict|None  # the model's floor for the screening calls (`Run.floor`)
     @property
     def t_op(self)->float: return list(self.thresholds.values())[-1]  # the operating point: the last threshold asked for
-    @property
+    @functools.cached_property
     def seen(self)->int:  # scored cells that are cells the run trained or validated on (by name and size): not unseen
         root = Path(self.run.config.data)
         by_size = lambda f: (Path(f).name, Path(f).stat().st_size)
