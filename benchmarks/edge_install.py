@@ -16,21 +16,49 @@ def main(model, cells):
         env = Path(d)/'venv'
         venv.create(env, with_pip=True)
         py = env/'bin'/'python'
-        site = Path(subprocess.check_output([py, '-c', 'import sysconfig; print(sysconfig.get_paths()["purelib"])'], text=True).strip())
+        site = Path(
+            subprocess.check_output(
+                [py, '-c', 'import sysconfig; print(sysconfig.get_paths()["purelib"])'], text=True
+            ).strip()
+        )
         before, venv_own = mib(site), set(site.iterdir())
         subprocess.run([py, '-m', 'pip', 'install', '-q', '--disable-pip-version-check', str(ROOT)], check=True)
         pkgs = sorted(((mib(p), p.name) for p in set(site.iterdir()) - venv_own if p.is_dir()), reverse=True)
-        has = subprocess.run([py, '-c', 'import importlib.util as u; print([m for m in ("torch", "fastai", "pandas") if u.find_spec(m)])'],
-                             capture_output=True, text=True, check=True).stdout.strip()
-        lines = [f"Installed by `pip install malaria-fastai` (no extras) into a new venv: **{mib(site) - before:,.0f} MiB** "
-                 f"(the venv's own pip and setuptools excluded); torch, fastai or pandas present: {has}.\n",
-                 "| largest folders it added to site-packages | MiB |", "|---|---:|", *[f"| {n} | {s:,.0f} |" for s, n in pkgs[:6]]]
+        has = subprocess.run(
+            [
+                py,
+                '-c',
+                'import importlib.util as u; print([m for m in ("torch", "fastai", "pandas") if u.find_spec(m)])',
+            ],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+        lines = [
+            f"Installed by `pip install malaria-fastai` (no extras) into a new venv: **{mib(site) - before:,.0f} "
+            f"MiB** "
+            f"(the venv's own pip and setuptools excluded); torch, fastai or pandas present: {has}.\n",
+            "| largest folders it added to site-packages | MiB |",
+            "|---|---:|",
+            *[f"| {n} | {s:,.0f} |" for s, n in pkgs[:6]],
+        ]
         if model:
             out = Path(d)/'cells.csv'
-            r = subprocess.run([env/'bin'/'malaria-fastai', 'predict', model, cells, '--out', str(out)], capture_output=True, text=True)
+            r = subprocess.run(
+                [env / 'bin' / 'malaria-fastai', 'predict', model, cells, '--out', str(out)],
+                capture_output=True,
+                text=True,
+            )
             if r.returncode: sys.exit(f"predict failed in the edge venv:\n{r.stdout}\n{r.stderr}")
-            lines += ['', f"`malaria-fastai predict {Path(model).name} {cells}` in that venv: {len(out.read_text().splitlines()) - 1:,} cells "
-                      f"written; its summary:\n", '```', *r.stdout.strip().splitlines()[-8:], '```']
+            lines += [
+                '',
+                f"`malaria-fastai predict {Path(model).name} {cells}` in that venv: "
+                f"{len(out.read_text().splitlines()) - 1:,} cells "
+                f"written; its summary:\n",
+                '```',
+                *r.stdout.strip().splitlines()[-8:],
+                '```',
+            ]
     record("Edge install", '\n'.join(lines))
 
 if __name__ == '__main__':

@@ -1,7 +1,8 @@
-"""Field photographs: how well `malaria_fastai.fields` finds the red cells of the shared IML photographs against the annotators'
-boxes (IoU >= 0.5), how many of the infected cells it finds and how many of those a model calls parasitized, the apparent
-parasitemia per photograph against the annotated share, and the seconds per photograph (segmentation, crops, model) on this
-machine. Annotated types: `red blood cell`; infected: ring, trophozoite, schizont, gametocyte; `difficult` left out.
+"""Field photographs: how well `malaria_fastai.fields` finds the red cells of the shared IML photographs against the
+annotators' boxes (IoU >= 0.5), how many of the infected cells it finds and how many of those a model calls parasitized,
+the apparent parasitemia per photograph against the annotated share, and the seconds per photograph (segmentation,
+crops, model) on this machine. Annotated types: `red blood cell`; infected: ring, trophozoite, schizont, gametocyte;
+`difficult` left out.
 
 Then `malaria-fastai predict` itself on the folder of photographs (the CSV, the overlays, the per-photograph counts):
 photographs per minute with --jobs 1 and 2, and its peak memory (the main process and, apart, its largest decoding
@@ -15,16 +16,31 @@ import numpy as np, pandas as pd
 from malaria_fastai.cellio import MAX_PHOTO_PIXELS, read_rgb
 from malaria_fastai.fields import INFECTED, box_iou as iou, find_cells, field_problem, screen_field
 from malaria_fastai.predict import open_model
-from record import record
+from record import md_table, record
 
 def photo_row(path:Path, objects:list, model, threshold:float)->dict:
     "One photograph: its annotated boxes matched against the cells found, and the model's calls"
     t = time.perf_counter(); a = read_rgb(path, MAX_PHOTO_PIXELS); t_read = time.perf_counter() - t
     t = time.perf_counter(); find_cells(a); t_seg = time.perf_counter() - t  # segmentation alone, timed apart
-    t = time.perf_counter(); regions, _ = screen_field(a, model, threshold); t_all = t_read + time.perf_counter() - t  # reading included
+    # reading included
+    t = time.perf_counter(); regions, _ = screen_field(a, model, threshold); t_all = t_read + time.perf_counter() - t
     kept = [x for x in regions if not x['why']]
-    row = dict(photo=path.name, refused=field_problem(regions, a) or '', seconds=t_all, seconds_segmentation=t_seg, found=len(kept), regions=len(regions), rbc=0, rbc_found=0,
-               infected=0, infected_found=0, infected_called=0, matched=0, inner=0, inner_found=0)
+    row = dict(
+        photo=path.name,
+        refused=field_problem(regions, a) or '',
+        seconds=t_all,
+        seconds_segmentation=t_seg,
+        found=len(kept),
+        regions=len(regions),
+        rbc=0,
+        rbc_found=0,
+        infected=0,
+        infected_found=0,
+        infected_called=0,
+        matched=0,
+        inner=0,
+        inner_found=0,
+    )
     used = set()
     for o in objects:
         if o['type'] == 'difficult': continue
@@ -36,22 +52,29 @@ def photo_row(path:Path, objects:list, model, threshold:float)->dict:
             row['infected'] += 1; row['infected_found'] += hit
             row['infected_called'] += hit and kept[best]['prob_parasitized'] >= threshold
         else: row['rbc'] += 1; row['rbc_found'] += hit
-        if box[0] > 2 and box[1] > 2 and box[0] + box[2] < a.shape[1] - 2 and box[1] + box[3] < a.shape[0] - 2:  # clear of the border
+        # clear of the border
+        if box[0] > 2 and box[1] > 2 and box[0] + box[2] < a.shape[1] - 2 and box[1] + box[3] < a.shape[0] - 2:
             row['inner'] += 1; row['inner_found'] += hit
     row['matched'] = len(used)
     row['called'] = sum(x['prob_parasitized'] >= threshold for x in kept)
     return row
 
-PREDICT = """import resource, sys, time
-from malaria_fastai.predict import predict
-t = time.perf_counter(); r = predict(sys.argv[1], sys.argv[2], csv=sys.argv[3], jobs=int(sys.argv[4]), progress=False)
-print(time.perf_counter() - t, len(r['photos']), resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
+PREDICT = """import resource, sys, time from malaria_fastai.predict import predict t = time.perf_counter(); r =
+predict(sys.argv[1], sys.argv[2], csv=sys.argv[3], jobs=int(sys.argv[4]), progress=False) print(time.perf_counter() - t,
+len(r['photos']), resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
+resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
 """
 
 def time_predict(model:str, folder:Path, jobs:int)->tuple:
-    "(photographs per minute, photographs screened, peak MB of the main process, of its largest decoding process) of `predict` on `folder`"
+    ("(photographs per minute, photographs screened, peak MB of the main process, of its largest decoding process) "
+     "of `predict` on `folder`")
     with tempfile.TemporaryDirectory() as out:
-        r = subprocess.run([sys.executable, '-c', PREDICT, model, str(folder), f'{out}/cells.csv', str(jobs)], capture_output=True, text=True, check=True)
+        r = subprocess.run(
+            [sys.executable, '-c', PREDICT, model, str(folder), f'{out}/cells.csv', str(jobs)],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
     secs, n, rss, child = map(float, r.stdout.split()[-4:])
     return 60*n/secs, int(n), rss/1024, child/1024
 
@@ -76,25 +99,33 @@ def main():
     s = rows.sum(numeric_only=True)
     unboxed = s.found - s.matched
     share = lambda k, n: f"{s[k]/s[n]:.1%} ({int(s[k]):,} of {int(s[n]):,})"
-    rows['apparent'] = rows.called/rows.found.clip(lower=1); rows['annotated'] = rows.infected/(rows.infected + rows.rbc)
-    body = f"""The {len(rows)} photographs of `{Path(a.fields).name}` (1280x960 JPEG, Giemsa, *P. vivax*), model `{Path(a.model).name}`,
-threshold {a.threshold}; one process, the model on one thread.
+    rows['apparent'] = rows.called / rows.found.clip(lower=1)
+    rows['annotated'] = rows.infected / (rows.infected + rows.rbc)
+    body = f"""The {len(rows)} photographs of `{Path(a.fields).name}` (1280x960 JPEG, Giemsa, *P. vivax*), model
+    `{Path(a.model).name}`, threshold {a.threshold}; one process, the model on one thread.
 
-| measure | value | target |
-|---|---:|---:|
-| annotated red cells found (IoU >= 0.5) | {share('rbc_found', 'rbc')} | >= 95% |
-| annotated cells clear of the photo's border found (cut cells are left out on purpose) | {share('inner_found', 'inner')} | |
-| annotated infected cells found | {share('infected_found', 'infected')} | >= 95% |
-| found infected cells called parasitized | {share('infected_called', 'infected_found')} | (reported) |
-| cells found per photograph, median (annotated boxes) | {rows.found.median():.0f} ({(rows.rbc + rows.infected).median():.0f}) | |
-| found cells matching no box (annotators skipped some) | {int(unboxed):,} of {int(s.found):,} | |
-| apparent parasitemia per photograph against the annotated share: mean absolute difference | {100*(rows.apparent - rows.annotated).abs().mean():.2f} points | |
-| slide (all photographs): apparent against annotated | {s.called/s.found:.2%} against {s.infected/(s.infected + s.rbc):.2%} | |
-| seconds per photograph, median: segmentation alone; all (reading the JPEG, segmentation, crops, model, overlay) | {rows.seconds_segmentation.median():.2f} s, {rows.seconds.median():.2f} s | |
-| photographs per minute, one process | {60/rows.seconds.median():.0f} | >= 60 |
-| photographs refused by `field_problem` (none of the 80 should be) | {(rows.refused != '').sum()} | 0 |
-| `predict` on the folder (CSV, overlays, per-photograph counts): photographs per minute, --jobs 1; --jobs 2 | {speed[1][0]:.0f}; {speed[2][0]:.0f} | >= 60 |
-| `predict --jobs 2`, peak memory of the main process; of a decoding process: {speed[2][1]} photographs; {thrice[1]} (each three times) | {speed[2][2]:.0f} MB, {speed[2][3]:.0f} MB; {thrice[2]:.0f} MB, {thrice[3]:.0f} MB | flat |
+{md_table(['measure', 'value', 'target'], [
+    ['annotated red cells found (IoU >= 0.5)', share('rbc_found', 'rbc'), '>= 95%'],
+    ["annotated cells clear of the photo's border found (cut cells are left out on purpose)",
+     share('inner_found', 'inner'), ''],
+    ['annotated infected cells found', share('infected_found', 'infected'), '>= 95%'],
+    ['found infected cells called parasitized', share('infected_called', 'infected_found'), '(reported)'],
+    ['cells found per photograph, median (annotated boxes)',
+     f"{rows.found.median():.0f} ({(rows.rbc + rows.infected).median():.0f})", ''],
+    ['found cells matching no box (annotators skipped some)', f"{int(unboxed):,} of {int(s.found):,}", ''],
+    ['apparent parasitemia per photograph against the annotated share: mean absolute difference',
+     f"{100*(rows.apparent - rows.annotated).abs().mean():.2f} points", ''],
+    ['slide (all photographs): apparent against annotated',
+     f"{s.called/s.found:.2%} against {s.infected/(s.infected + s.rbc):.2%}", ''],
+    ['seconds per photograph, median: segmentation alone; all (reading the JPEG, segmentation, crops, model, overlay)',
+     f"{rows.seconds_segmentation.median():.2f} s, {rows.seconds.median():.2f} s", ''],
+    ['photographs per minute, one process', f"{60/rows.seconds.median():.0f}", '>= 60'],
+    ['photographs refused by `field_problem` (none of the 80 should be)', (rows.refused != '').sum(), '0'],
+    ['`predict` on the folder (CSV, overlays, per-photograph counts): photographs per minute, --jobs 1; --jobs 2',
+     f"{speed[1][0]:.0f}; {speed[2][0]:.0f}", '>= 60'],
+    [f"`predict --jobs 2`, peak memory of the main process; of a decoding process: {speed[2][1]} photographs; "
+     f"{thrice[1]} (each three times)",
+     f"{speed[2][2]:.0f} MB, {speed[2][3]:.0f} MB; {thrice[2]:.0f} MB, {thrice[3]:.0f} MB", 'flat']], 'lrr')}
 """
     record('Field photographs: finding and screening the cells of the shared IML photographs', body)
 

@@ -18,7 +18,9 @@ def measure(model, files, bs):
     t1 = time.perf_counter()
     rows, skipped = predict_cells(m, files, bs=bs, progress=False)
     t2 = time.perf_counter()
-    print(json.dumps(dict(cells=len(rows), skipped=len(skipped), load_s=t1 - t0, screen_s=t2 - t1, peak_mib=peak_mib())))
+    print(
+        json.dumps(dict(cells=len(rows), skipped=len(skipped), load_s=t1 - t0, screen_s=t2 - t1, peak_mib=peak_mib()))
+    )
 
 def peak_mib()->float:
     "This process's peak resident memory. Not getrusage's ru_maxrss: after fork and exec it reports the parent's peak"
@@ -27,13 +29,20 @@ def peak_mib()->float:
 
 def size_mb(model:Path)->float:
     "A model file's size; a cross-validation folder's, its folds' weights.pth together"
-    return sum(f.stat().st_size for f in model.glob('fold-*/weights.pth'))/1e6 if model.is_dir() else model.stat().st_size/1e6
+    return (
+        sum(f.stat().st_size for f in model.glob('fold-*/weights.pth')) / 1e6
+        if model.is_dir()
+        else model.stat().st_size / 1e6
+    )
 
 def main(runs, cells, bs, fp32_strides, label=''):
     from malaria_fastai.export import export_onnx, onnx_parity
     from malaria_fastai.run import Run
-    lines = ["| model | back end | file size | cells/s | 5,000 cells | peak RSS | valid accuracy | label agreement with PyTorch |",
-             "|---|---|---:|---:|---:|---:|---:|---:|"]
+    lines = [
+        "| model | back end | file size | cells/s | 5,000 cells | peak RSS | valid accuracy | label agreement "
+        "with PyTorch |",
+        "|---|---|---:|---:|---:|---:|---:|---:|",
+    ]
     for run in map(Run, runs):
         cfg = run.config
         files = [str(Path(cfg.data)/f) for f in run.split.file[:cells]]
@@ -41,24 +50,52 @@ def main(runs, cells, bs, fp32_strides, label=''):
             export_onnx(run, int8=True, fp32_stride=stride)
             par = onnx_parity(run)
             for name in (MODEL_FILES if i == 0 else ['onnx_int8']):
-                model = run.path if name == 'pytorch' and cfg.members else run/MODEL_FILES[name]  # PyTorch: the folder averages its folds
-                r = subprocess.run([sys.executable, __file__, '--measure', str(model), '--bs', str(bs), '--files', *files], capture_output=True, text=True, check=True)
+                # PyTorch: the folder averages its folds
+                model = run.path if name == 'pytorch' and cfg.members else run/MODEL_FILES[name]
+                r = subprocess.run(
+                    [sys.executable, __file__, '--measure', str(model), '--bs', str(bs), '--files', *files],
+                    capture_output=True,
+                    text=True,
+                    check=True,
+                )
                 m = json.loads(r.stdout.strip().splitlines()[-1])
                 p = par[name]
-                backend = name if name != 'onnx_int8' else 'onnx_int8, all layers' if stride == 1 else f'onnx_int8, fp32 to stride {stride}'
-                lines.append(f"| {cfg.arch} {cfg.size} px{' x' + str(len(cfg.members)) if cfg.members else ''} | {backend} | {size_mb(model):.2f} MB | {m['cells']/m['screen_s']:,.0f} | "
-                             f"{m['screen_s']:.1f} s | {m['peak_mib']:,.0f} MiB | {p['accuracy']:.2%} | {p['agreement_with_pytorch']:.2%} |")
+                backend = (
+                    name
+                    if name != 'onnx_int8'
+                    else 'onnx_int8, all layers'
+                    if stride == 1
+                    else f'onnx_int8, fp32 to stride {stride}'
+                )
+                lines.append(
+                    f"| {cfg.arch} {cfg.size} px{' x' + str(len(cfg.members)) if cfg.members else ''} | "
+                    f"{backend} | {size_mb(model):.2f} MB | {m['cells'] / m['screen_s']:,.0f} | "
+                    f"{m['screen_s']:.1f} s | {m['peak_mib']:,.0f} MiB | {p['accuracy']:.2%} | "
+                    f"{p['agreement_with_pytorch']:.2%} |"
+                )
                 print(lines[-1], flush=True)
-    record(f"Inference: PNG files to labels, batch {bs}{label}",
-           '\n'.join(lines) + f"\n\n{cells:,} cells from each run's split (decode, pad, resize, normalise, predict); "
-           "each back end in a fresh process (peak RSS includes the libraries). Accuracy and agreement: the run's validation "
-           "split (`onnx_parity.json`; for a cross-validation, fold 1's, which the other folds trained on: read its agreement, not its accuracy). File size: weights.pth for PyTorch (a cross-validation's: its folds' together). The int8 models are calibrated on 512 training cells; "
-           "'fp32 to stride N': the layers whose maps are at least 1/N of the cell's side stay fp32 (`export_onnx(fp32_stride=N)`).")
+    record(
+        f"Inference: PNG files to labels, batch {bs}{label}",
+        '\n'.join(lines) + f"\n\n{cells:,} cells from each run's split (decode, pad, resize, normalise, predict); "
+        "each back end in a fresh process (peak RSS includes the libraries). Accuracy and agreement: the run's "
+        "validation "
+        "split (`onnx_parity.json`; for a cross-validation, fold 1's, which the other folds trained on: read "
+        "its agreement, not its accuracy). File size: weights.pth for PyTorch (a cross-validation's: its folds' "
+        "together). The int8 models are calibrated on 512 training cells; "
+        "'fp32 to stride N': the layers whose maps are at least 1/N of the cell's side stay fp32 "
+        "(`export_onnx(fp32_stride=N)`).",
+    )
 
 if __name__ == '__main__':
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument('runs', nargs='*'); p.add_argument('--cells', type=int, default=5000); p.add_argument('--bs', type=int, default=64)
-    p.add_argument('--fp32-strides', default='1,8', help='int8 exports to compare, comma-separated; the last stays in the run folder')
+    p.add_argument('runs', nargs='*')
+    p.add_argument('--cells', type=int, default=5000)
+    p.add_argument('--bs', type=int, default=64)
+    p.add_argument(
+        '--fp32-strides',
+        default='1,8',
+        help='int8 exports to compare, comma-separated; the last stays in the run folder',
+    )
     p.add_argument('--label', default='', help="added to the section's name in BENCHMARKS.md")
     p.add_argument('--measure'); p.add_argument('--files', nargs='*')
     a = p.parse_args()

@@ -1,5 +1,5 @@
-"""Loader throughput against one training step, decoding every epoch and reading the pre-resized cache (`--cache`): does the
-loader cost more than a fifth of a training step?
+"""Loader throughput against one training step, decoding every epoch and reading the pre-resized cache (`--cache`): does
+the loader cost more than a fifth of a training step?
 
 Usage: python benchmarks/loader.py [--data PATH] [--size 64] [--bs 64]
 """
@@ -39,7 +39,9 @@ def main(data=None, size=64, bs=64, n_batches=40):
     xb, yb = (t.as_subclass(torch.Tensor) for t in cell_dls(cells, root, size=size, bs=bs, num_workers=0).one_batch())
     loader, cached = rows[2][1], rows[4][1]
     shares = []
-    for arch, model in (('resnet34', resnet34(num_classes=2)), ('efficientnet_lite0', timm.create_model('tf_efficientnet_lite0', num_classes=2))):
+    lite0 = timm.create_model('tf_efficientnet_lite0', num_classes=2)
+    models = (('resnet34', resnet34(num_classes=2)), ('efficientnet_lite0', lite0))
+    for arch, model in models:
         opt = torch.optim.AdamW(model.parameters(), 1e-3)
         def steps(n):
             for _ in range(n):
@@ -54,11 +56,16 @@ def main(data=None, size=64, bs=64, n_batches=40):
                       [f'| {w} | {r:,.0f} | {epoch/r:,.0f} |' for w, r in rows])
     verdict = ('more than a fifth: the loader may hold training back' if worst > 0.2 else 'under a fifth for both')
     verdict += "; `benchmarks/train_speed.py` times whole training steps with and without the cache"
-    record(f'Loader throughput ({size} px, batch {bs})',
-           f"{len(cells):,} cells in {root}; training epoch = {epoch:,} cells.\n\n{table}\n\n"
-           f"Time the augmented DataLoader (one process) takes, as a share of a training step's time: {', '.join(shares)}; {verdict}.")
+    record(
+        f'Loader throughput ({size} px, batch {bs})',
+        f"{len(cells):,} cells in {root}; training epoch = {epoch:,} cells.\n\n{table}\n\n"
+        f"Time the augmented DataLoader (one process) takes, as a share of a training step's time: "
+        f"{', '.join(shares)}; {verdict}.",
+    )
 
 if __name__ == '__main__':
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument('--data'); p.add_argument('--size', type=int, default=64); p.add_argument('--bs', type=int, default=64)
+    p.add_argument('--data')
+    p.add_argument('--size', type=int, default=64)
+    p.add_argument('--bs', type=int, default=64)
     main(**vars(p.parse_args()))

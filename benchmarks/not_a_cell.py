@@ -1,7 +1,8 @@
-"""The not-a-cell check on real cells: a run's `cell_ranges` (from 2,000 of its training cells), then every cell of a data folder
-through `cell_features` and `not_a_cell`: the false-rejection rate (the issue asks for under 0.5%), the reasons, and the five made
-not-cell images (`write_not_cells`), each of which must be refused. Then another lab's cells: every red cell the field module
-finds in the shared IML photographs, cut out on black, through the same check (the other-labs issue asks for at most 2% refused).
+"""The not-a-cell check on real cells: a run's `cell_ranges` (from 2,000 of its training cells), then every cell of a
+data folder through `cell_features` and `not_a_cell`: the false-rejection rate (the issue asks for under 0.5%), the
+reasons, and the five made not-cell images (`write_not_cells`), each of which must be refused. Then another lab's cells:
+every red cell the field module finds in the shared IML photographs, cut out on black, through the same check (the
+other-labs issue asks for at most 2% refused).
 Usage: python benchmarks/not_a_cell.py RUN DATA [--fields ../shared/fields/iml]
 """
 import argparse, tempfile, time
@@ -37,7 +38,9 @@ def main(run, data, fields=None):
     t = time.perf_counter(); ranges = run.cell_ranges; t_cal = time.perf_counter() - t
     cells, _ = scan_cells(root, n_workers=2)
     t = time.perf_counter()
-    why = parallel(reason, [str(root/f) for f in cells.file], size=run.config.size, ranges=ranges, n_workers=2, threadpool=False)
+    why = parallel(
+        reason, [str(root / f) for f in cells.file], size=run.config.size, ranges=ranges, n_workers=2, threadpool=False
+    )
     secs, refused = time.perf_counter() - t, Counter(w for w in why if w)
     with tempfile.TemporaryDirectory() as d:
         kinds = write_not_cells(Path(d), sorted((root/'Parasitized').iterdir())[:8])
@@ -46,14 +49,18 @@ def main(run, data, fields=None):
     iml = field_reasons(Path(fields)/'images', run.config.size, ranges) if fields else []
     iml_refused = Counter(w for w in iml if w)
     rows = '\n'.join(f"| {r} | {c} |" for r, c in refused.most_common()) or '| (none) | 0 |'
-    record('Not-a-cell check', f"""Ranges from {min(2000, (run.split.split == 'train').sum()):,} training cells of `{run.name}` ({t_cal:.1f} s), then every cell of
-`{Path(data).name}` checked at {run.config.size} px ({secs:.0f} s on 2 processes).
+    photos, m = len(list((Path(fields)/'images').iterdir())) if fields else 0, sum(iml_refused.values())
+    why = ': ' + ', '.join(f'{r} {c}' for r, c in iml_refused.most_common()) if iml_refused else ''
+    refusals = '; '.join(f'{kind}: {w or "NOT REFUSED"}' for kind, w in made.items())
+    record('Not-a-cell check', f"""Ranges from {min(2000, (run.split.split == 'train').sum()):,} training cells of
+    `{run.name}` ({t_cal:.1f} s), then every cell of `{Path(data).name}` checked at {run.config.size} px ({secs:.0f} s
+    on 2 processes).
 
 - Real cells refused: **{k} of {n:,} ({k/n:.3%})**; the issue's limit is 0.5%.
-- Another lab's cells (every red cell found in the {len(list((Path(fields)/'images').iterdir())) if fields else 0} IML photographs, cut out on black):
-  **{sum(iml_refused.values())} of {len(iml):,} refused ({sum(iml_refused.values())/max(1, len(iml)):.2%})**{': ' + ', '.join(f'{r} {c}' for r, c in iml_refused.most_common()) if iml_refused else ''}; the limit is 2%.
+- Another lab's cells (every red cell found in the {photos} IML photographs, cut out on black):
+  **{m} of {len(iml):,} refused ({m/max(1, len(iml)):.2%})**{why}; the limit is 2%.
 - Colour and contrast (`STAIN_FEATURES`) are recorded but not checked: another lab's stain moves them.
-- Made images that are not cell crops, each refused by: {'; '.join(f'{kind}: {w or "NOT REFUSED"}' for kind, w in made.items())}.
+- Made images that are not cell crops, each refused by: {refusals}.
 
 | reason a real cell was refused | cells |
 |---|---:|

@@ -1,28 +1,45 @@
-"""Screening at archive scale: `predict` over 10,000 and 50,000 cells (the data folder's cells repeated), as zips of one slide
-(5,000 cells) each and as one zip, with 1 and 2 decoding jobs, each in a fresh process: cells/s (decoding included) and peak
-resident memory, which must not grow with the cells.
+"""Screening at archive scale: `predict` over 10,000 and 50,000 cells (the data folder's cells repeated), as zips of one
+slide (5,000 cells) each and as one zip, with 1 and 2 decoding jobs, each in a fresh process: cells/s (decoding
+included) and peak resident memory, which must not grow with the cells.
 Usage: python benchmarks/predict_scale.py MODEL DATA [--sizes 10000,50000] [--jobs 1,2] [--slide 5000]
 """
 import argparse, itertools, json, resource, subprocess, sys, tempfile, time, zipfile
 from pathlib import Path
-from record import record
+from record import md_table, record
+
+COLUMNS = ['layout', 'cells', 'zips', 'jobs', 'rows written', 'cells/s', 'time', 'peak RSS, main process',
+           'peak RSS, largest decoding process']
 
 def write_zips(dest:Path, files:list, n:int, per_zip:int)->list:
-    "Zips of `per_zip` cells making `n` in all: `files` repeated, each copy in its own folder (stored: PNGs are compressed already)"
+    ("Zips of `per_zip` cells making `n` in all: `files` repeated, each copy in its own folder (stored: PNGs are "
+     "compressed already)")
     dest.mkdir(); cells, zips = itertools.cycle(files), []
     for start in range(0, n, per_zip):
         zips.append(dest/f'{start//per_zip:04d}.zip')
         with zipfile.ZipFile(zips[-1], 'w', zipfile.ZIP_STORED) as z:
-            for i, f in zip(range(start, min(n, start + per_zip)), cells): z.write(f, f'copy{i//len(files)}/{f.parent.name}/{f.name}')
+            for i, f in zip(range(start, min(n, start + per_zip)), cells):
+                z.write(f, f'copy{i // len(files)}/{f.parent.name}/{f.name}')
     return zips
 
 def measure(model, jobs, csv, *zips):
     "Run in a fresh process: screen the zips, print cells, seconds and peak RSS"
     from malaria_fastai.predict import predict
-    t = time.perf_counter(); r = predict(model, *zips, csv=csv, jobs=int(jobs), progress=False); secs = time.perf_counter() - t
+    t = time.perf_counter()
+    r = predict(model, *zips, csv=csv, jobs=int(jobs), progress=False)
+    secs = time.perf_counter() - t
     hwm = next(l for l in Path('/proc/self/status').read_text().splitlines() if l.startswith('VmHWM:'))
     child = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss/1024  # the largest decoding process, if any
-    print(json.dumps(dict(cells=r['cells'], rows=sum(r['tally'].labels.values()), seconds=secs, peak_mib=int(hwm.split()[1])/1024, child_mib=child)))
+    print(
+        json.dumps(
+            dict(
+                cells=r['cells'],
+                rows=sum(r['tally'].labels.values()),
+                seconds=secs,
+                peak_mib=int(hwm.split()[1]) / 1024,
+                child_mib=child,
+            )
+        )
+    )
 
 def main(model, data, sizes, jobs, slide):
     from malaria_fastai.data import find_data
@@ -32,26 +49,37 @@ def main(model, data, sizes, jobs, slide):
         for (layout, per_zip), n in itertools.product(layouts.items(), sizes):
             zips = write_zips(Path(d)/f'{layout}-{n}'.replace(' ', '_'), files, n, per_zip)
             for j in jobs:
-                out = subprocess.run([sys.executable, __file__, '--measure', model, str(j), f'{d}/cells.csv', *map(str, zips)],
-                                     capture_output=True, text=True, check=True).stdout.splitlines()[-1]
+                out = subprocess.run(
+                    [sys.executable, __file__, '--measure', model, str(j), f'{d}/cells.csv', *map(str, zips)],
+                    capture_output=True,
+                    text=True,
+                    check=True,
+                ).stdout.splitlines()[-1]
                 r = json.loads(out); child = f"{r['child_mib']:,.0f} MiB" if j > 1 else '-'
                 peak[layout, n, j] = r['peak_mib'], r['child_mib']
-                lines.append(f"| {layout} | {n:,} | {len(zips)} | {j} | {r['rows']:,} | {r['cells']/r['seconds']:,.0f} | {r['seconds']:.1f} s | {r['peak_mib']:,.0f} MiB | {child} |")
-    def growth(layout, j, k): return f"{1024*(peak[layout, max(sizes), j][k] - peak[layout, min(sizes), j][k])/(max(sizes) - min(sizes)):.2f}"
-    record(f"Screening at scale: `predict` over zips, 1 and 2 decoding jobs", f"""
-Model `{Path(model).name}` of `{Path(model).parent.name}`; the {len(files):,} cells of `{Path(data).name}` repeated into zips (stored) of
-{slide:,} cells each (a slide's worth: one zip per slide) or into one zip, {' and '.join(f'{n:,}' for n in sizes)} cells in all; each line a
-fresh process screening every zip to one CSV (decoding, the not-a-cell check and the model included; batch 64; `--jobs 1` decodes in
-a background thread, `--jobs 2` in two processes).
+                lines.append(
+                    f"| {layout} | {n:,} | {len(zips)} | {j} | {r['rows']:,} | {r['cells'] / r['seconds']:,.0f} | "
+                    f"{r['seconds']:.1f} s | {r['peak_mib']:,.0f} MiB | {child} |"
+                )
+    def growth(layout, j, k):
+        grown = peak[layout, max(sizes), j][k] - peak[layout, min(sizes), j][k]
+        return f"{1024*grown/(max(sizes) - min(sizes)):.2f}"
+    growths = [f"{layout}, {j} job{'s'[:j > 1]}: {growth(layout, j, 0)}" + (f" ({growth(layout, j, 1)})"*(j > 1))
+               for layout in layouts for j in jobs]
+    record(f"Screening at scale: `predict` over zips, 1 and 2 decoding jobs", f""" Model `{Path(model).name}` of
+    `{Path(model).parent.name}`; the {len(files):,} cells of `{Path(data).name}` repeated into zips (stored) of
+    {slide:,} cells each (a slide's worth: one zip per slide) or into one zip, {' and '.join(f'{n:,}' for n in sizes)}
+    cells in all; each line a fresh process screening every zip to one CSV (decoding, the not-a-cell check and the model
+    included; batch 64; `--jobs 1` decodes in a background thread, `--jobs 2` in two processes).
 
-| layout | cells | zips | jobs | rows written | cells/s | time | peak RSS, main process | peak RSS, largest decoding process |
-|---|---:|---:|---:|---:|---:|---:|---:|---:|
+{md_table(COLUMNS, [], 'lrrrrrrrr')}
 {chr(10).join(lines)}
 
 Growth of the peak from {min(sizes):,} to {max(sizes):,} cells, in KiB per cell (main process; decoding process):
-{'; '.join(f"{layout}, {j} job{'s'[:j > 1]}: {growth(layout, j, 0)}" + (f" ({growth(layout, j, 1)})" if j > 1 else '') for layout in layouts for j in jobs)}.
-File names are listed a folder or a zip at a time, and a process keeps one zip open: with a zip per slide, memory is that of one
-slide. Inside one zip, `zipfile` holds the directory of every member while the zip is read, in each process that reads it.
+{'; '.join(growths)}.
+File names are listed a folder or a zip at a time, and a process keeps one zip open: with a zip per slide, memory is
+that of one slide. Inside one zip, `zipfile` holds the directory of every member while the zip is read, in each process
+that reads it.
 """)
 
 if __name__ == '__main__':

@@ -1,9 +1,10 @@
-"""Training benchmark: validation metrics on unseen patients, wall time per stage, peak memory; per epoch, cells/s and (on a
-GPU) the GPU's utilisation; and the time from a cold start to a target validation accuracy.
+"""Training benchmark: validation metrics on unseen patients, wall time per stage, peak memory; per epoch, cells/s and
+(on a GPU) the GPU's utilisation; and the time from a cold start to a target validation accuracy.
 
 Patient split of the data, 20% of patients for validation, no test hold-out, seed 0 (the issue's protocol).
 Usage: python benchmarks/training_run.py --arch efficientnet_lite0 [--size 64] [--pretrained auto] [--epochs-head 1]
-       [--epochs-full 4] [--lr X] [--head-width 256] [--cache] [--target 0.96] [--max-cells N] [--data PATH] [--out /tmp/bench_runs]
+[--epochs-full 4] [--lr X] [--head-width 256] [--cache] [--target 0.96] [--max-cells N] [--data PATH] [--out
+/tmp/bench_runs]
 """
 import argparse, resource, subprocess, threading, time
 import torch
@@ -17,15 +18,21 @@ class GpuUse(Callback):
     def __init__(self, every:float=1.): self.every, self.epochs = every, []
     def _sample(self):
         while not self._stop.wait(self.every):
-            out = subprocess.run(['nvidia-smi', '--query-gpu=utilization.gpu', '--format=csv,noheader,nounits', '-i', '0'], capture_output=True, text=True)
+            out = subprocess.run(
+                ['nvidia-smi', '--query-gpu=utilization.gpu', '--format=csv,noheader,nounits', '-i', '0'],
+                capture_output=True,
+                text=True,
+            )
             if out.returncode == 0: self._seen.append(float(out.stdout.split()[0]))
     def before_epoch(self):
         self._seen, self._stop = [], threading.Event()
         threading.Thread(target=self._sample, daemon=True).start()
     def after_epoch(self):
         self._stop.set()
-        if not hasattr(self.learn, 'lr_finder'): self.epochs.append(sum(self._seen)/len(self._seen) if self._seen else float('nan'))
-    def after_fit(self): getattr(self, '_stop', threading.Event()).set()  # lr_find ends its fit without ending its epoch
+        if not hasattr(self.learn, 'lr_finder'):
+            self.epochs.append(sum(self._seen) / len(self._seen) if self._seen else float('nan'))
+    # lr_find ends its fit without ending its epoch
+    def after_fit(self): getattr(self, '_stop', threading.Event()).set()
 
 def seconds(t:str)->int:
     "fastai's epoch time, 'mm:ss' or 'h:mm:ss', in seconds"
@@ -34,20 +41,25 @@ def seconds(t:str)->int:
     return s
 
 def per_epoch(run, train_cells:int, gpu:list, target:float)->tuple:
-    "The epoch table's rows (cells/s, GPU use) and the seconds of training until validation accuracy first reached `target`"
+    ("The epoch table's rows (cells/s, GPU use) and the seconds of training until validation accuracy first reached "
+     "`target`")
     import pandas as pd
     h = pd.read_csv(run/'history.csv').assign(secs=lambda d: d.time.map(seconds))
     h['elapsed'] = h.secs.cumsum()
-    rows = [f"| {r.stage} {r.epoch} | {r.secs} s | {train_cells/r.secs:,.0f} | {r.accuracy:.2%} |" + (f" {gpu[i]:.0f}% |" if gpu else '')
-            for i, r in enumerate(h.itertuples())]
+    rows = [
+        f"| {r.stage} {r.epoch} | {r.secs} s | {train_cells / r.secs:,.0f} | {r.accuracy:.2%} |"
+        + (f" {gpu[i]:.0f}% |" if gpu else '')
+        for i, r in enumerate(h.itertuples())
+    ]
     hit = h[h.accuracy >= target]
     return rows, (int(hit.elapsed.iloc[0]) if len(hit) else None)
 
 def main(arch, size, pretrained, epochs_head, epochs_full, lr, data, out, bs, head_width, cache, target, max_cells):
     gpu = [GpuUse()] if torch.cuda.is_available() else []
     t = time.perf_counter()
-    run = train(data, out, arch, size, bs, epochs_head, epochs_full, lr, valid_pct=0.2, test_pct=0.0, seed=0, max_cells=max_cells,
-                pretrained=pretrained, head_width=head_width, cache=cache, cbs=gpu, progress=False)
+    run = train(data, out, arch=arch, size=size, bs=bs, epochs_head=epochs_head, epochs_full=epochs_full, lr=lr,
+                valid_pct=0.2, test_pct=0.0, seed=0, max_cells=max_cells, pretrained=pretrained, head_width=head_width,
+                cache=cache, cbs=gpu, progress=False)
     wall = time.perf_counter() - t
     m, cfg = read_json(run/'metrics.json'), run.config
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss/2**20
@@ -55,19 +67,38 @@ def main(arch, size, pretrained, epochs_head, epochs_full, lr, data, out, bs, he
     epochs = f"{epochs_head}+{epochs_full}" if cfg.pretrained else f"{epochs_full}"
     rows, hit = per_epoch(run, int((run.split.split == 'train').sum()), gpu[0].epochs if gpu else [], target)
     device = torch.cuda.get_device_name(0) if torch.cuda.is_available() else 'CPU'
-    record(f"Training: {arch}, {'pretrained' if cfg.pretrained else 'from scratch'}, {size} px, {epochs} epochs, head {head_width}"
-           + (f", {max_cells:,}-cell sample" if max_cells else '') + (', cache' if cache else '') + ('' if device == 'CPU' else f', {device}'),
-           f"| valid accuracy | sensitivity | specificity | valid cells | stages | whole command | peak RSS | stage-2 lr |\n"
-           f"|---:|---:|---:|---:|---|---:|---:|---|\n"
-           f"| {m['accuracy']:.2%} | {m['sensitivity']:.2%} | {m['specificity']:.2%} | {m['valid_cells']:,} | {stages(run)} | "
-           f"{wall/60:.1f} min | {peak:.1f} GiB | {lr_txt} |\n\n"
-           f"Weights: {cfg.note}. Batch {bs}, head of {head_width} hidden units, " + (f"head lr {cfg.lr_head}, " if cfg.pretrained else '') +
-           f"div {cfg.div}; run folder `{run.name}`.\n\n"
-           f"Per epoch (cells/s: training cells over the epoch's whole time, validation included" + (", GPU: mean utilisation" if gpu else '') + "):\n\n"
-           f"| epoch | time | cells/s | valid accuracy |" + (" GPU |" if gpu else '') + "\n|---|---:|---:|---:|" + ("---:|" if gpu else '') + "\n"
-           + '\n'.join(rows) + "\n\n"
-           + (f"Validation accuracy first reached {target:.0%} after {hit/60:.1f} minutes of training epochs (lr_find and loading not counted)."
-              if hit is not None else f"Validation accuracy never reached {target:.0%}."))
+    record(
+        f"Training: {arch}, {'pretrained' if cfg.pretrained else 'from scratch'}, {size} px, {epochs} epochs, "
+        f"head {head_width}"
+        + (f", {max_cells:,}-cell sample" if max_cells else '')
+        + (', cache' if cache else '')
+        + ('' if device == 'CPU' else f', {device}'),
+        f"| valid accuracy | sensitivity | specificity | valid cells | stages | whole command | peak RSS | "
+        f"stage-2 lr |\n"
+        f"|---:|---:|---:|---:|---|---:|---:|---|\n"
+        f"| {m['accuracy']:.2%} | {m['sensitivity']:.2%} | {m['specificity']:.2%} | {m['valid_cells']:,} | "
+        f"{stages(run)} | "
+        f"{wall / 60:.1f} min | {peak:.1f} GiB | {lr_txt} |\n\n"
+        f"Weights: {cfg.note}. Batch {bs}, head of {head_width} hidden units, "
+        + (f"head lr {cfg.lr_head}, " if cfg.pretrained else '')
+        + f"div {cfg.div}; run folder `{run.name}`.\n\n"
+        f"Per epoch (cells/s: training cells over the epoch's whole time, validation included"
+        + (", GPU: mean utilisation" if gpu else '')
+        + "):\n\n"
+        f"| epoch | time | cells/s | valid accuracy |"
+        + (" GPU |" if gpu else '')
+        + "\n|---|---:|---:|---:|"
+        + ("---:|" if gpu else '')
+        + "\n"
+        + '\n'.join(rows)
+        + "\n\n"
+        + (
+            f"Validation accuracy first reached {target:.0%} after {hit / 60:.1f} minutes of training epochs (lr_find "
+            f"and loading not counted)."
+            if hit is not None
+            else f"Validation accuracy never reached {target:.0%}."
+        ),
+    )
 
 if __name__ == '__main__':
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])

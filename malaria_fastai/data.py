@@ -76,8 +76,11 @@ def class_root(path:Path, # a folder holding `Parasitized/` and `Uninfected/`, o
     if root is None:
         seen = ', '.join(sorted(p.name+'/' for p in path.iterdir() if p.is_dir())) if path.is_dir() else 'not a folder'
         missing = [str(path/c) for c in CLASSES if not (path/c).is_dir()]
-        raise DataError(f"Class folder missing: {', '.join(missing)}. Expected {path} to hold both "
-                        f"{' and '.join(c+'/' for c in CLASSES)} (or a cell_images/ folder that does); found: {seen or 'no folders'}.")
+        raise DataError(
+            f"Class folder missing: {', '.join(missing)}. Expected {path} to hold both "
+            f"{' and '.join(c + '/' for c in CLASSES)} (or a cell_images/ folder that does); found: "
+            f"{seen or 'no folders'}."
+        )
     for c in CLASSES:
         if not any(f.suffix.lower() in IMAGE_EXTS for f in _entries(root/c)):
             raise DataError(f"Class folder has no images: {root/c}")
@@ -107,7 +110,10 @@ def safe_extract(zip_path:Path, # a zip holding the class folders, such as the N
         members = z.infolist()
         n, size = len(members), sum(i.file_size for i in members)  # zipfile never unpacks a member past its stated size
         if n > max_members or size > max_bytes:
-            raise DataError(f"Refusing to extract {zip_path}: {n:,} members, {size/2**30:.1f} GiB unpacked (limits {max_members:,} and {max_bytes/2**30:.0f} GiB)")
+            raise DataError(
+                f"Refusing to extract {zip_path}: {n:,} members, {size / 2**30:.1f} GiB unpacked (limits "
+                f"{max_members:,} and {max_bytes / 2**30:.0f} GiB)"
+            )
         dest.parent.mkdir(parents=True, exist_ok=True)
         tmp = Path(tempfile.mkdtemp(prefix=f'.{dest.name}.partial-', dir=dest.parent))
         try:
@@ -159,7 +165,7 @@ def download_cells(url:str=NLM_URL, # the official `cell_images.zip`; a `file://
     return _from_zip(archive, fastai_data_dir()/'cell_images')
 
 # %% ../nbs/00b_data.ipynb #7ea649c2
-def find_data(data:Path|str|None=None, # a folder with the class folders, a parent of `cell_images/`, or `cell_images.zip`
+def find_data(data:Path|str|None=None, # a folder of class folders, a parent of `cell_images/`, or `cell_images.zip`
               download:bool=True,      # download the official zip when no data is found
               url:str|None=None,       # where to download it from; default `$MALARIA_DATA_URL`, else the NLM's
              )->Path:                  # the folder holding `Parasitized/` and `Uninfected/`
@@ -206,8 +212,12 @@ def write_bad_images(folder:Path, # where to write them
     buf = tempfile.SpooledTemporaryFile()
     Image.fromarray(np.random.default_rng(0).integers(0, 255, (64, 64, 3), np.uint8)).save(buf, 'PNG')
     buf.seek(0); png = buf.read()
-    bad = {'C90P51ThinF_empty_cell_1.png': b'', 'C90P51ThinF_truncated_cell_2.png': png[:len(png)//2],
-           'C90P51ThinF_text_cell_3.png': b'this is not a picture\n', 'C90P51ThinF_bomb_cell_4.png': _png_bomb(40_000, 40_000)}
+    bad = {
+        'C90P51ThinF_empty_cell_1.png': b'',
+        'C90P51ThinF_truncated_cell_2.png': png[: len(png) // 2],
+        'C90P51ThinF_text_cell_3.png': b'this is not a picture\n',
+        'C90P51ThinF_bomb_cell_4.png': _png_bomb(40_000, 40_000),
+    }
     for name, data in bad.items(): (folder/name).write_bytes(data)
     return {name: name.split('_')[1] for name in bad}
 
@@ -220,14 +230,23 @@ def write_not_cells(folder:Path, # where to write them
     folder, rng = Path(folder), np.random.default_rng(0)
     folder.mkdir(parents=True, exist_ok=True)
     field = Image.new('RGB', (640, 480), (236, 222, 226))
-    for i, f in enumerate(cells): c = to_rgb8(Image.open(f)); field.paste(c, (40 + 150*(i % 4), 40 + 140*(i//4 % 3)), c.convert('L').point(lambda v: 255*(v > 20)))
+    for i, f in enumerate(cells):
+        c = to_rgb8(Image.open(f))
+        field.paste(c, (40 + 150 * (i % 4), 40 + 140 * (i // 4 % 3)), c.convert('L').point(lambda v: 255 * (v > 20)))
     yy = np.linspace(0, 1, 300)[:, None, None]
     photo = np.where(yy < .55, [90, 150, 230] + 60*yy, [60, 140, 50]) + rng.normal(0, 12, (300, 400, 3))
-    text = Image.new('RGB', (400, 200), 'white'); ImageDraw.Draw(text).multiline_text((10, 10), 'malaria-fastai predict MODEL PATH\n' * 8, fill='black')
+    text = Image.new('RGB', (400, 200), 'white')
+    ImageDraw.Draw(text).multiline_text((10, 10), 'malaria-fastai predict MODEL PATH\n' * 8, fill='black')
     thick = np.full((300, 300, 3), [170, 120, 190], float) + rng.normal(0, 10, (300, 300, 3))
-    for cx, cy in rng.uniform(0, 300, (120, 2)): thick[max(0, int(cy) - 3):int(cy) + 3, max(0, int(cx) - 3):int(cx) + 3] = [70, 20, 100]
-    imgs = {'smear_field.png': field, 'blank.png': Image.new('RGB', (120, 120), 'white'), 'photo.jpg': Image.fromarray(photo.clip(0, 255).astype(np.uint8)),
-            'text_screenshot.png': text, 'thick_smear.png': Image.fromarray(thick.clip(0, 255).astype(np.uint8))}
+    for cx, cy in rng.uniform(0, 300, (120, 2)):
+        thick[max(0, int(cy) - 3) : int(cy) + 3, max(0, int(cx) - 3) : int(cx) + 3] = [70, 20, 100]
+    imgs = {
+        'smear_field.png': field,
+        'blank.png': Image.new('RGB', (120, 120), 'white'),
+        'photo.jpg': Image.fromarray(photo.clip(0, 255).astype(np.uint8)),
+        'text_screenshot.png': text,
+        'thick_smear.png': Image.fromarray(thick.clip(0, 255).astype(np.uint8)),
+    }
     for name, im in imgs.items(): im.save(folder/name)
     return {name: name.split('.')[0] for name in imgs}
 
@@ -278,7 +297,14 @@ def scan_cells(root:Path,                 # the folder holding the class folders
     files = [(f, c) for c in CLASSES for f in _entries(root/c)]
     why = [_why_not_scanned(f, root) for f, _ in files]
     imgs = [fc for fc, w in zip(files, why) if w is None]
-    info = parallel(inspect_image, [f for f, _ in imgs], max_pixels=max_pixels, n_workers=n_workers, chunksize=256, progress=progress)
+    info = parallel(
+        inspect_image,
+        [f for f, _ in imgs],
+        max_pixels=max_pixels,
+        n_workers=n_workers,
+        chunksize=256,
+        progress=progress,
+    )
     rows = pd.DataFrame([dict(file=f.relative_to(root).as_posix(), label=c, **i) for (f, c), i in zip(imgs, info)],
                         columns=['file', 'label', 'width', 'height', 'mode', 'problem'])
     pid = group_names(rows.file, group) if group else rows.file.map(patient_id)
@@ -296,13 +322,21 @@ def data_summary(cells:pd.DataFrame,        # from `scan_cells`
                 )->dict:                    # name -> number or small DataFrame
     "Counts a user checks first: cells and patients per class, cells per patient, image sizes, skipped files"
     per_patient = cells.groupby('patient').size()
-    res = dict(cells=len(cells), patients=cells.patient.nunique(),
+    res = dict(
+        cells=len(cells),
+        patients=cells.patient.nunique(),
         per_class=cells.groupby('label').agg(cells=('file', 'size'), patients=('patient', 'nunique')),
         cells_per_patient=per_patient.describe()[['min', '50%', 'max']].rename({'50%': 'median'}).astype(int),
         unnamed_files=int((~cells.named_patient).sum()),
-        image_side_px=pd.concat([cells.width, cells.height]).describe()[['min', '50%', 'max']].rename({'50%': 'median'}).astype(int))
+        image_side_px=pd.concat([cells.width, cells.height])
+        .describe()[['min', '50%', 'max']]
+        .rename({'50%': 'median'})
+        .astype(int),
+    )
     if skipped is not None:
-        res['skipped'] = skipped.assign(reason=skipped.problem.str.split(':').str[0]).groupby('reason').size().rename('files')
+        res['skipped'] = (
+            skipped.assign(reason=skipped.problem.str.split(':').str[0]).groupby('reason').size().rename('files')
+        )
     return res
 
 # %% ../nbs/00b_data.ipynb #41dce8f3
@@ -322,7 +356,11 @@ def plot_image_sizes(cells:pd.DataFrame, # from `scan_cells`
 def _patient_fold(cells:pd.DataFrame, pct:float, seed:int, fold:int=0)->np.ndarray:
     "Boolean mask of fold `fold` of the round(1/`pct`) class-stratified patient folds"
     k = max(2, round(1/pct))
-    if cells.patient.nunique() < k: raise DataError(f"{cells.patient.nunique()} patients are too few for a patient split with a {pct:.0%} part: it needs at least {k}")
+    if cells.patient.nunique() < k:
+        raise DataError(
+            f"{cells.patient.nunique()} patients are too few for a patient split with a {pct:.0%} part: it needs at "
+            f"least {k}"
+        )
     sgkf = StratifiedGroupKFold(n_splits=k, shuffle=True, random_state=seed)
     _, idx = list(sgkf.split(cells, cells.label, groups=cells.patient))[fold]
     return np.isin(np.arange(len(cells)), idx)
@@ -334,10 +372,14 @@ def check_split(split:str, valid_pct:float, test_pct:float, fold:int=0):
     "A `DataError` if the split's kind, fractions or fold cannot work: checked before any data is read"
     if split not in SPLITS: raise DataError(f"--split must be one of {', '.join(SPLITS)} (got {split!r})")
     if not (0 < valid_pct < 1 and 0 <= test_pct < 1 and valid_pct + test_pct < 1):
-        raise DataError(f"--valid-pct and --test-pct must satisfy 0 < valid, 0 <= test and valid + test < 1 (got {valid_pct} and {test_pct})")
+        raise DataError(
+            f"--valid-pct and --test-pct must satisfy 0 < valid, 0 <= test and valid + test < 1 (got {valid_pct} "
+            f"and {test_pct})"
+        )
     k = max(2, round((1 - test_pct)/valid_pct))
     if fold and split != 'patient': raise DataError("--fold needs --split patient: folds are groups of patients")
-    if not 0 <= fold < k: raise DataError(f"--fold must be from 0 to {k-1}: validation is one of {k} patient folds (got {fold})")
+    if not 0 <= fold < k:
+        raise DataError(f"--fold must be from 0 to {k - 1}: validation is one of {k} patient folds (got {fold})")
 
 # %% ../nbs/00b_data.ipynb #1ba2632d
 def _ordered(cells:pd.DataFrame, valid_pct:float, test_pct:float)->pd.Series:
@@ -355,7 +397,8 @@ def split_cells(cells:pd.DataFrame, # from `scan_cells` (needs `label` and `pati
                 valid_pct:float=0.2, # fraction for validation
                 test_pct:float=0.0,  # fraction held out for the final test; 0 for none
                 seed:int=0,          # random seed
-                fold:int=0,          # which of the round(1/valid_pct) patient folds is validation (the test part stays put)
+                # which of the round(1/valid_pct) patient folds is validation (the test part stays put)
+                fold:int=0,
                )->pd.Series:         # 'train', 'valid' or 'test' for each cell
     "Assign each cell to train, valid or test, keeping every patient on one side when `split='patient'`"
     check_split(split, valid_pct, test_pct, fold)
@@ -387,7 +430,11 @@ def sample_cells(cells:pd.DataFrame, # from `scan_cells`
     "About `max_cells` cells, the same fraction of every patient's cells of each class, so splits stay by patient"
     if max_cells >= len(cells): return cells
     frac = max_cells/len(cells)
-    return cells.groupby(['patient', 'label'], group_keys=False).sample(frac=frac, random_state=seed).reset_index(drop=True)
+    return (
+        cells.groupby(['patient', 'label'], group_keys=False)
+        .sample(frac=frac, random_state=seed)
+        .reset_index(drop=True)
+    )
 
 # %% ../nbs/00b_data.ipynb #7197dc4e
 def train_sample(cells:pd.DataFrame, # with a `split` column
@@ -424,10 +471,14 @@ def prepare_cells(data:Path|str|None=None, # data location, as for `find_data`
 # %% ../nbs/00b_data.ipynb #397a72af
 def read_label_corrections(path:Path|str)->pd.DataFrame:
     "The `file` and corrected `label` of a label-corrections CSV, checked"
-    try: df = pd.read_csv(path, dtype=str)
-    except (OSError, ValueError) as e: raise DataError(f"{path} is not a readable label-corrections CSV ({str(e)[:200]})") from None
-    if missing := {'file', 'label'} - set(df.columns): raise DataError(f"{path} lacks the column(s) {sorted(missing)}: it needs file and label")
-    if bad := sorted(set(df.label) - set(CLASSES)): raise DataError(f"{path}: unknown label(s) {bad}; use {' or '.join(CLASSES)}")
+    try:
+        df = pd.read_csv(path, dtype=str)
+    except (OSError, ValueError) as e:
+        raise DataError(f"{path} is not a readable label-corrections CSV ({str(e)[:200]})") from None
+    if missing := {'file', 'label'} - set(df.columns):
+        raise DataError(f"{path} lacks the column(s) {sorted(missing)}: it needs file and label")
+    if bad := sorted(set(df.label) - set(CLASSES)):
+        raise DataError(f"{path}: unknown label(s) {bad}; use {' or '.join(CLASSES)}")
     df['file'] = df.file.fillna('').str.replace('\\', '/').str.replace(r'^(\./)+', '', regex=True)  # `./x.png`: x.png
     if len(out := df.file[df.file.map(leaves_folder)]):
         raise DataError(f"{path}: {out.iloc[0]!r} is not a file inside the data folder: name files relative to it "
@@ -439,11 +490,14 @@ def read_label_corrections(path:Path|str)->pd.DataFrame:
 # %% ../nbs/00b_data.ipynb #4e2a1027
 def apply_label_corrections(cells:pd.DataFrame,       # a split table (`file`, `label`, ...)
                             corrections:pd.DataFrame, # from `read_label_corrections`
-                           )->tuple:                  # (cells with corrected labels, changed cells: file, from_label, to_label)
+                            # (cells with corrected labels, changed cells: file, from_label, to_label)
+                           )->tuple:
     "`cells` with the corrected labels, and which cells changed"
     new = cells.file.map(corrections.set_index('file').label).fillna(cells.label)
     changed = new != cells.label
-    report = pd.DataFrame(dict(file=cells.file[changed], from_label=cells.label[changed], to_label=new[changed])).reset_index(drop=True)
+    report = pd.DataFrame(
+        dict(file=cells.file[changed], from_label=cells.label[changed], to_label=new[changed])
+    ).reset_index(drop=True)
     return cells.assign(label=new), report
 
 # %% ../nbs/00b_data.ipynb #3c586189
@@ -466,13 +520,25 @@ def plot_cells(files:list,            # image files
 # %% ../nbs/00b_data.ipynb #ac5bcc9f
 def _summary_md(summ:dict, split:str, seed:int)->str:
     "The dataset report in Markdown"
-    md = [f"# Dataset report\n\nData: `{summ['root']}`\n", f"{summ['cells']:,} usable cells from {summ['patients']} patients; "
-          f"{summ['skipped'].sum() if 'skipped' in summ else 0} files skipped (see skipped.csv); {summ['unnamed_files']} files with no patient in the name; "
-          f"{counted(len(summ.get('relabelled', ())), 'label')} corrected (see relabelled.csv).\n",
-          "## Per class\n", summ['per_class'].to_markdown(), "\n## Cells per patient\n", summ['cells_per_patient'].to_frame('cells').to_markdown(),
-          "\n## Image side (px)\n", summ['image_side_px'].to_frame('px').to_markdown(), "\n![image sizes](image_sizes.png)\n",
-          f"\n## Split (`{split}`, seed {seed})\n", summ['splits'].to_markdown(), "\n## A sample of cells, as the model reads them\n\n![cells](cells.png)\n"]
-    if summ.get('skipped') is not None and len(summ['skipped']): md += ["\n## Skipped files\n", summ['skipped'].to_frame().to_markdown()]
+    md = [
+        f"# Dataset report\n\nData: `{summ['root']}`\n",
+        f"{summ['cells']:,} usable cells from {summ['patients']} patients; "
+        f"{summ['skipped'].sum() if 'skipped' in summ else 0} files skipped (see skipped.csv); "
+        f"{summ['unnamed_files']} files with no patient in the name; "
+        f"{counted(len(summ.get('relabelled', ())), 'label')} corrected (see relabelled.csv).\n",
+        "## Per class\n",
+        summ['per_class'].to_markdown(),
+        "\n## Cells per patient\n",
+        summ['cells_per_patient'].to_frame('cells').to_markdown(),
+        "\n## Image side (px)\n",
+        summ['image_side_px'].to_frame('px').to_markdown(),
+        "\n![image sizes](image_sizes.png)\n",
+        f"\n## Split (`{split}`, seed {seed})\n",
+        summ['splits'].to_markdown(),
+        "\n## A sample of cells, as the model reads them\n\n![cells](cells.png)\n",
+    ]
+    if summ.get('skipped') is not None and len(summ['skipped']):
+        md += ["\n## Skipped files\n", summ['skipped'].to_frame().to_markdown()]
     return '\n'.join(md) + '\n'
 
 # %% ../nbs/00b_data.ipynb #f6049509
@@ -493,12 +559,23 @@ def data_report(data:Path|str|None=None,  # data location, as for `find_data`; N
     check_outside(out, [root])  # a report in a class folder would be read as cells next time
     out, relabelled = Path(out), pd.DataFrame(columns=['file', 'from_label', 'to_label'])
     if label_corrections: cells, relabelled = apply_label_corrections(cells, read_label_corrections(label_corrections))
-    summ = {**data_summary(cells, skipped), 'root': root, 'out': out, 'splits': split_summary(cells), 'relabelled': relabelled}
+    summ = {
+        **data_summary(cells, skipped),
+        'root': root,
+        'out': out,
+        'splits': split_summary(cells),
+        'relabelled': relabelled,
+    }
     if label_corrections: write_table(relabelled, out/'relabelled.csv')
     save_split(cells, out/'split.csv')
     write_table(skipped, out/'skipped.csv')
     save_fig(plot_image_sizes(cells), out/'image_sizes.png')
-    pick = cells.groupby('label', group_keys=False).sample(n=min(8, cells.label.value_counts().min()), random_state=seed)
-    save_fig(plot_cells([root/f for f in pick.file], [f'{l[:5]}. {p}' for l, p in zip(pick.label, pick.patient)], size), out/'cells.png')
+    pick = cells.groupby('label', group_keys=False).sample(
+        n=min(8, cells.label.value_counts().min()), random_state=seed
+    )
+    save_fig(
+        plot_cells([root / f for f in pick.file], [f'{l[:5]}. {p}' for l, p in zip(pick.label, pick.patient)], size),
+        out / 'cells.png',
+    )
     with atomic_write(out/'summary.md') as tmp: tmp.write_text(_summary_md(summ, split, seed))
     return summ

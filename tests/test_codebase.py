@@ -49,3 +49,21 @@ def test_the_example_run_is_of_the_default_recipe():
     cfg = json.loads((Path(__file__).parent.parent/'docs'/'example_run'/'config.json').read_text())
     differ = {k: (cfg.get(k), defaults[k]) for k in sorted(keys) if cfg.get(k, defaults[k]) != defaults[k]}
     assert not differ, f"docs/example_run differs from the default recipe (its value, the default): {differ}"
+
+def test_every_training_option_is_defined_once(tmp_path):
+    "A `TrainOptions` field is its option's one definition: `train`, both commands' flags and help, recipes and config.json follow it"
+    import dataclasses, inspect, json
+    from fastcore.docments import docments
+    from malaria_fastai.run import TrainOptions, RunConfig
+    from malaria_fastai.train import train, with_recipe
+    from malaria_fastai.cv import CV_SETS
+    from malaria_fastai.cli import COMMANDS
+    opts, ps, doc = dataclasses.fields(TrainOptions), inspect.signature(train).parameters, docments(train)
+    helps = {c: COMMANDS[c].parser(c).format_help() for c in ('train', 'cv')}
+    (tmp_path/'all.json').write_text(json.dumps({f.name: f.default for f in opts}))
+    recipe, config = with_recipe(str(tmp_path/'all.json'), {}, train), {f.name for f in dataclasses.fields(RunConfig)}
+    for f in opts:
+        flag = '--' + f.name.replace('_', '-')
+        assert ps[f.name].default == f.default and doc[f.name], f.name
+        assert flag in helps['train'] and (flag in helps['cv'] or f.name in CV_SETS), f.name
+        assert f.name in recipe and f.name in config, f.name

@@ -38,7 +38,7 @@ def copy_run(run, dest:Path)->Path:
     (['--size', '200000'], '--size must be 32 to 1024'), (['--bs', '100000000'], '--bs must be 1 to 4096'),  # #38 19
     (['--weights', 'missing.pth'], 'missing.pth'),
     (['--valid-pct', '1.5'], '--valid-pct'), (['--split', 'cells'], '--split'),
-    (['--max-hue', '0.9'], '--max-hue must be 0 to 0.5'), (['--max-saturation', '1'], '--max-saturation at least 0 and below 1'),
+    (['--max-hue', '0.9'], '--max-hue must be 0 to 0.5'), (['--max-saturation', '1'], '--max-saturation must be at least 0 and below 1'),
     (['--blocks', '0'], '--blocks must be at least 1')])
 def test_bad_training_arguments_are_refused_before_any_work(args, msg, tmp_path, capsys):
     rc, out, err = cli(capsys, 'train', '--data', tmp_path/'no data here', '--runs', tmp_path/'runs', *args)

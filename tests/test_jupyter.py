@@ -62,8 +62,24 @@ def test_tutorial_runs_through_the_kernel(name, monkeypatch, tmp_path):
     for k in ('WALKTHROUGH_DATA', 'REVIEW_RUN', 'RESNET_DATA', 'RESNET_WEIGHTS', 'FIELDS_MODEL', 'MALARIA_FIELDS', 'NEW_SITE_PARENT'):
         monkeypatch.delenv(k, raising=False)  # the small synthetic run
     monkeypatch.setenv('MPLBACKEND', 'module://matplotlib_inline.backend_inline')
+    execute_tutorial(name, tmp_path)
+
+def execute_tutorial(name:str, tmp_path:Path):
+    "Run the tutorial `name` through the project's kernel, in a folder of `tmp_path`; fail on any error"
     nb = nbformat.read(TUTORIALS/f'{name}.ipynb', as_version=4)
-    where = tmp_path/'nbs'/'tutorials'; where.mkdir(parents=True)  # no ../../runs beside it: the review trains its stand-in, whatever runs/ holds
-    NotebookClient(nb, timeout=600, kernel_name='python3', resources={'metadata': {'path': str(where)}}).execute()  # raises on any error
+    # no ../../runs beside it: the review trains its stand-in, whatever runs/ holds
+    where = tmp_path/'nbs'/'tutorials'; where.mkdir(parents=True)
+    NotebookClient(nb, timeout=600, kernel_name='python3', resources={'metadata': {'path': str(where)}}).execute()
     outputs = [o for c in nb.cells if c.cell_type == 'code' for o in c.outputs]
     assert outputs and not [o for o in outputs if o.output_type == 'error']
+
+def test_the_review_takes_a_new_site_run(synth, monkeypatch, tmp_path):
+    "The review's label-review loop on a run fine-tuned on another site's own cells (`train --init`), as on any run"
+    from malaria_fastai.data import synth_cells
+    from malaria_fastai.train import train
+    opts = dict(bs=16, epochs_full=1, test_pct=0.25, n_workers=0, progress=False)
+    parent = train(synth, tmp_path/'runs', arch='resnet18', size=32, pretrained='no', **opts)
+    site = train(synth_cells(tmp_path/'site'/'cell_images', n_patients=8, cells=6), tmp_path/'runs', init=parent.path, **opts)
+    assert site.config.init == str(parent.path.resolve())
+    monkeypatch.setenv('REVIEW_RUN', str(site.path)); monkeypatch.setenv('MPLBACKEND', 'module://matplotlib_inline.backend_inline')
+    execute_tutorial('review', tmp_path)

@@ -2,9 +2,10 @@
 
 Prints: export-cell lengths (median, 90th percentile, longest), exported names with no cell using them
 before the next export cell, `cfg['` reads outside the run module, the import graph between the package's
-modules with its cycles and upward imports (a module importing one from a later notebook), and what
-`import malaria_fastai.predict` pulls in. Exits 1 when a rule is broken: an unused export, a cycle, an
-upward import, a `cfg['` read, or torch/fastai/pandas imported by the predictor.
+modules with its cycles and upward imports (a module importing one from a later notebook), what
+`import malaria_fastai.predict` pulls in, and the lines over 120 characters in the package and benchmarks/. Exits 1
+when a rule is broken: an unused export, a cycle, an upward import, a `cfg['` read, torch/fastai/pandas imported by
+the predictor, or a long line.
 Usage: python tools/code_stats.py
 """
 import ast, json, re, statistics, subprocess, sys
@@ -73,6 +74,19 @@ def cycles(graph:dict)->list:
         return seen
     return sorted(m for m in graph if m in reach(m, set()))
 
+MAX_LINE = 120
+
+def long_lines()->list:
+    "Lines over `MAX_LINE` characters in the package and benchmarks/ (nbdev's generated `__all__` and `_modidx` aside)"
+    out = []
+    for p in sorted([*PKG.glob('*.py'), *(ROOT/'benchmarks').glob('*.py')]):
+        if p.name == '_modidx.py': continue
+        in_all = False
+        for i, l in enumerate(p.read_text().splitlines(), 1):
+            in_all = l.startswith('__all__ = [') or (in_all and not l.startswith('__all__') and l.startswith(' '))
+            if len(l) > MAX_LINE and not in_all: out.append(f"{p.relative_to(ROOT)}:{i}")
+    return out
+
 def main()->int:
     bad = []
     ec = export_cells()
@@ -95,6 +109,8 @@ def main()->int:
                        capture_output=True, text=True, check=True)
     heavy = r.stdout.split()
     print(f"import malaria_fastai.predict also imports: {heavy or 'none of torch, fastai, pandas, scikit-learn'}"); bad += heavy
+    long = long_lines()
+    print(f"Lines over {MAX_LINE} characters in the package and benchmarks/: {long or 'none'}"); bad += long
     return 1 if bad else 0
 
 if __name__ == '__main__': sys.exit(main())
