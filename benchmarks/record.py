@@ -190,6 +190,8 @@ KINDS = {
 
 # Sections a later one replaced: kept, unedited, in benchmarks/archive.md
 SUPERSEDED = {
+    "Run: efficientnet_lite0, 64 px, 1+8 epochs, patient split with test patients, the README's command in a fresh "
+    'clone of 53877d6',
     'Training: efficientnet_lite0, pretrained, 64 px, 1+4 epochs, head 512',
     'Training: efficientnet_lite0, pretrained, 64 px, 1+8 epochs, head 512',
     'Run: efficientnet_lite0, 64 px, 1+8 epochs, patient split with test patients',
