@@ -8,11 +8,12 @@ from pathlib import Path
 import pandas as pd
 from malaria_fastai.run import Run
 from malaria_fastai.evaluate import metrics_table
-from record import md_table, record, body
+from record import record, body
 from speed import count
 
-COLUMNS = ['model', 'run', 'architecture', 'int8 size', 'test accuracy', 'test AUC', 'sensitivity', 'specificity',
-           'agreement with the teacher', 'cells/s']
+HEADER = ('| model | run | architecture | int8 size | test accuracy | test AUC | sensitivity | specificity '
+          '| agreement with the teacher | cells/s |\n'
+          '|---|---|---|---:|---:|---:|---:|---:|---:|---:|')
 
 def interval(m:pd.DataFrame, k:str, pct:bool=True)->str:
     "Metric `k` of a `metrics_table` with its 95% interval"
@@ -56,7 +57,7 @@ both scored on the same {len(both):,} cells of {len(set(patients))} test patient
 resampling patients. Size: the int8 ONNX file. Cells/s: `malaria-fastai predict` over {len(files):,} cells from process
 start, `--jobs 1`, all cores.
 
-{md_table(COLUMNS, [], 'lllrrrrrrr')}
+{HEADER}
 {chr(10).join(rows)}
 """)
 

@@ -13,16 +13,17 @@ import argparse, json
 from dataclasses import replace
 import pandas as pd
 from pathlib import Path
-from record import md_table, record, stages, table_rows, train_or_resume
+from record import record, stages, table_rows, train_or_resume
 from training_run import per_epoch
 from malaria_fastai.train import RECIPES
 from malaria_fastai.evaluate import label_review
 from malaria_fastai.run import Run
 from fastai.vision.all import Callback, CutMix, MixUp
 
-COLUMNS = ['configuration', 'what', 'training seed', 'label smoothing', 'stain (hue, saturation)', 'test accuracy',
-           'ROC AUC', 'TTA accuracy', 'test errors (confident)', 'valid accuracy', 'stage-2 lr', 'training',
-           'to 96% valid']
+HEADER = ('| configuration | what | training seed | label smoothing | stain (hue, saturation) | test accuracy '
+          '| ROC AUC | TTA accuracy | test errors (confident) | valid accuracy | stage-2 lr | training '
+          '| to 96% valid |\n'
+          '|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|')
 
 def mixup(): return MixUp(0.4)
 
@@ -136,7 +137,7 @@ def main(only, data, runs, max_cells, draw):
     the `default` rows, and the default before them is `no-stain`. Label smoothing and stain: what each run trained with
     (its `config.json`); rows trained before an option existed show 0 whatever their recipe now adds to the default.
 
-{md_table(COLUMNS, [], 'llrrrrrrrrrlr')}
+{HEADER}
 {rows}
 """)
 

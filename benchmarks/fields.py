@@ -16,7 +16,7 @@ import numpy as np, pandas as pd
 from malaria_fastai.cellio import MAX_PHOTO_PIXELS, read_rgb
 from malaria_fastai.fields import INFECTED, box_iou as iou, find_cells, field_problem, screen_field
 from malaria_fastai.predict import open_model
-from record import md_table, record
+from record import record
 
 def photo_row(path:Path, objects:list, model, threshold:float)->dict:
     "One photograph: its annotated boxes matched against the cells found, and the model's calls"
@@ -101,31 +101,35 @@ def main():
     share = lambda k, n: f"{s[k]/s[n]:.1%} ({int(s[k]):,} of {int(s[n]):,})"
     rows['apparent'] = rows.called / rows.found.clip(lower=1)
     rows['annotated'] = rows.infected / (rows.infected + rows.rbc)
+    measures = pd.DataFrame([
+        ['annotated red cells found (IoU >= 0.5)', share('rbc_found', 'rbc'), '>= 95%'],
+        ["annotated cells clear of the photo's border found (cut cells are left out on purpose)",
+         share('inner_found', 'inner'), ''],
+        ['annotated infected cells found', share('infected_found', 'infected'), '>= 95%'],
+        ['found infected cells called parasitized', share('infected_called', 'infected_found'), '(reported)'],
+        ['cells found per photograph, median (annotated boxes)',
+         f"{rows.found.median():.0f} ({(rows.rbc + rows.infected).median():.0f})", ''],
+        ['found cells matching no box (annotators skipped some)', f"{int(unboxed):,} of {int(s.found):,}", ''],
+        ['apparent parasitemia per photograph against the annotated share: mean absolute difference',
+         f"{100*(rows.apparent - rows.annotated).abs().mean():.2f} points", ''],
+        ['slide (all photographs): apparent against annotated',
+         f"{s.called/s.found:.2%} against {s.infected/(s.infected + s.rbc):.2%}", ''],
+        ['seconds per photograph, median: segmentation alone; all (reading the JPEG, segmentation, crops, model, '
+         'overlay)',
+         f"{rows.seconds_segmentation.median():.2f} s, {rows.seconds.median():.2f} s", ''],
+        ['photographs per minute, one process', f"{60/rows.seconds.median():.0f}", '>= 60'],
+        ['photographs refused by `field_problem` (none of the 80 should be)', (rows.refused != '').sum(), '0'],
+        ['`predict` on the folder (CSV, overlays, per-photograph counts): photographs per minute, --jobs 1; --jobs 2',
+         f"{speed[1][0]:.0f}; {speed[2][0]:.0f}", '>= 60'],
+        [f"`predict --jobs 2`, peak memory of the main process; of a decoding process: {speed[2][1]} photographs; "
+         f"{thrice[1]} (each three times)",
+         f"{speed[2][2]:.0f} MB, {speed[2][3]:.0f} MB; {thrice[2]:.0f} MB, {thrice[3]:.0f} MB", 'flat']],
+        columns=['measure', 'value', 'target'])
+    table = measures.to_markdown(index=False, colalign=('left', 'right', 'right'), disable_numparse=True)
     body = f"""The {len(rows)} photographs of `{Path(a.fields).name}` (1280x960 JPEG, Giemsa, *P. vivax*), model
     `{Path(a.model).name}`, threshold {a.threshold}; one process, the model on one thread.
 
-{md_table(['measure', 'value', 'target'], [
-    ['annotated red cells found (IoU >= 0.5)', share('rbc_found', 'rbc'), '>= 95%'],
-    ["annotated cells clear of the photo's border found (cut cells are left out on purpose)",
-     share('inner_found', 'inner'), ''],
-    ['annotated infected cells found', share('infected_found', 'infected'), '>= 95%'],
-    ['found infected cells called parasitized', share('infected_called', 'infected_found'), '(reported)'],
-    ['cells found per photograph, median (annotated boxes)',
-     f"{rows.found.median():.0f} ({(rows.rbc + rows.infected).median():.0f})", ''],
-    ['found cells matching no box (annotators skipped some)', f"{int(unboxed):,} of {int(s.found):,}", ''],
-    ['apparent parasitemia per photograph against the annotated share: mean absolute difference',
-     f"{100*(rows.apparent - rows.annotated).abs().mean():.2f} points", ''],
-    ['slide (all photographs): apparent against annotated',
-     f"{s.called/s.found:.2%} against {s.infected/(s.infected + s.rbc):.2%}", ''],
-    ['seconds per photograph, median: segmentation alone; all (reading the JPEG, segmentation, crops, model, overlay)',
-     f"{rows.seconds_segmentation.median():.2f} s, {rows.seconds.median():.2f} s", ''],
-    ['photographs per minute, one process', f"{60/rows.seconds.median():.0f}", '>= 60'],
-    ['photographs refused by `field_problem` (none of the 80 should be)', (rows.refused != '').sum(), '0'],
-    ['`predict` on the folder (CSV, overlays, per-photograph counts): photographs per minute, --jobs 1; --jobs 2',
-     f"{speed[1][0]:.0f}; {speed[2][0]:.0f}", '>= 60'],
-    [f"`predict --jobs 2`, peak memory of the main process; of a decoding process: {speed[2][1]} photographs; "
-     f"{thrice[1]} (each three times)",
-     f"{speed[2][2]:.0f} MB, {speed[2][3]:.0f} MB; {thrice[2]:.0f} MB, {thrice[3]:.0f} MB", 'flat']], 'lrr')}
+{table}
 """
     record('Field photographs: finding and screening the cells of the shared IML photographs', body)
 

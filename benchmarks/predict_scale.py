@@ -5,10 +5,11 @@ Usage: python benchmarks/predict_scale.py MODEL DATA [--sizes 10000,50000] [--jo
 """
 import argparse, itertools, json, resource, subprocess, sys, tempfile, time, zipfile
 from pathlib import Path
-from record import md_table, record
+from record import record
 
-COLUMNS = ['layout', 'cells', 'zips', 'jobs', 'rows written', 'cells/s', 'time', 'peak RSS, main process',
-           'peak RSS, largest decoding process']
+HEADER = ('| layout | cells | zips | jobs | rows written | cells/s | time | peak RSS, main process '
+          '| peak RSS, largest decoding process |\n'
+          '|---|---:|---:|---:|---:|---:|---:|---:|---:|')
 
 def write_zips(dest:Path, files:list, n:int, per_zip:int)->list:
     ("Zips of `per_zip` cells making `n` in all: `files` repeated, each copy in its own folder (stored: PNGs are "
@@ -64,15 +65,15 @@ def main(model, data, sizes, jobs, slide):
     def growth(layout, j, k):
         grown = peak[layout, max(sizes), j][k] - peak[layout, min(sizes), j][k]
         return f"{1024*grown/(max(sizes) - min(sizes)):.2f}"
-    growths = [f"{layout}, {j} job{'s'[:j > 1]}: {growth(layout, j, 0)}" + (f" ({growth(layout, j, 1)})"*(j > 1))
-               for layout in layouts for j in jobs]
+    growths = [f"{layout}, {j} job{'s'[:j > 1]}: {growth(layout, j, 0)}"
+               + (f" ({growth(layout, j, 1)})" if j > 1 else '') for layout in layouts for j in jobs]
     record(f"Screening at scale: `predict` over zips, 1 and 2 decoding jobs", f""" Model `{Path(model).name}` of
     `{Path(model).parent.name}`; the {len(files):,} cells of `{Path(data).name}` repeated into zips (stored) of
     {slide:,} cells each (a slide's worth: one zip per slide) or into one zip, {' and '.join(f'{n:,}' for n in sizes)}
     cells in all; each line a fresh process screening every zip to one CSV (decoding, the not-a-cell check and the model
     included; batch 64; `--jobs 1` decodes in a background thread, `--jobs 2` in two processes).
 
-{md_table(COLUMNS, [], 'lrrrrrrrr')}
+{HEADER}
 {chr(10).join(lines)}
 
 Growth of the peak from {min(sizes):,} to {max(sizes):,} cells, in KiB per cell (main process; decoding process):

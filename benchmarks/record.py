@@ -56,15 +56,6 @@ def portable(text:str)->str:
     text = re.sub(r"(?<![\w.])" + re.escape(str(BENCHMARKS.parent.parent)) + "/", "../", text)
     return re.sub(r"(?<![\w.])/(?:var/)?tmp/", "$TMPDIR/", text)
 
-def md_table(header:list, # column titles
-             rows:list,   # rows, each a list of cells
-             align:str,   # 'l' or 'r' per column
-            )->str:
-    "A markdown table, built from cells so that no source line need hold a whole row"
-    line = lambda cells: '| ' + ' | '.join(str(c) for c in cells) + ' |'
-    rule = '|' + '|'.join('---:' if a == 'r' else '---' for a in align) + '|'
-    return '\n'.join([line(header), rule, *map(line, rows)])
-
 def table_rows(name:str)->dict:
     ("The table rows of the section `## name` in BENCHMARKS.md by their first cell: what a rerun keeps of runs no "
      "longer on disk")

@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np, pandas as pd
 from skimage.color import lab2rgb, rgb2lab
 from sklearn.metrics import roc_auc_score, roc_curve
-from record import md_table, record
+from record import record
 from malaria_fastai.cellio import cell_array, load_cell
 from malaria_fastai.evaluate import evaluate
 from malaria_fastai.predict import open_model
@@ -17,6 +17,8 @@ from malaria_fastai.run import Run, read_json
 
 COLUMNS = ['run', 'stain augmentation', 'sensitivity at 0.5', 'specificity at 0.5', 'ROC AUC',
            'sensitivity at 95% specificity (threshold)', 'NIH test accuracy']
+
+NORMALISED = ['cells', 'sensitivity at 0.5', 'specificity at 0.5', 'ROC AUC', 'sensitivity at 95% specificity']
 
 def at_specificity(y,               # True for the infected cells
                    p,               # their probabilities of Parasitized
@@ -50,8 +52,8 @@ def normalised_rows(r:Run, site:Path)->list:
     train = r.split.query("split == 'train'").sample(2000, random_state=0)
     ref = colour_stats([Path(r.config.data)/f for f in train.file], r.config.size)
     y = np.array([f.parent.name == 'Parasitized' for f in files]); rows = []
+    cells = [np.asarray(load_cell(f, r.config.size)) for f in files]
     for how in ('none', 'grey-world', 'reinhard'):
-        cells = [np.asarray(load_cell(f, r.config.size)) for f in files]
         x = np.stack(cells if how == 'none' else [normalise(a, how, ref) for a in cells])
         p = np.concatenate([model(cell_array(x[i:i+256], model.stats)) for i in range(0, len(x), 256)])
         sens, thr = at_specificity(y, p)
@@ -76,19 +78,22 @@ def main(runs:list, fields:str):
         stain = f"hue {r.config.max_hue:g}, saturation {r.config.max_saturation:g}"
         rows.append([f"`{r.name}`", stain, cell(t, 'sensitivity'), cell(t, 'specificity'), cell(t, 'roc_auc'),
                      f"{sens:.1%} ({thr:.2f})", cell(nih, 'accuracy')])
+    md = dict(index=False, disable_numparse=True)
+    runs_table = pd.DataFrame(rows, columns=COLUMNS).to_markdown(colalign=('left',)*2 + ('right',)*5, **md)
+    normalised = pd.DataFrame(normalised_rows(runs[0], work/'site'), columns=NORMALISED)
+    normalised_table = normalised.to_markdown(colalign=('left',) + ('right',)*4, **md)
     body = f"""Every annotated cell of the {res['patients']} IML photographs ({counts['Parasitized']:,} infected,
 {counts['Uninfected']:,} healthy; Giemsa, *P. vivax*), cut out on black (`write_site_cells`), scored by runs that saw
 only NIH cells (`evaluate --data`); 95% intervals resample photographs. The threshold for 95% specificity is chosen
 with the site's labels, so that column shows what the model can separate, not what it does at its own threshold.
 NIH test accuracy: the run's own `evaluation.json` (its held-out NIH patients).
 
-{md_table(COLUMNS, rows, 'llrrrrr')}
+{runs_table}
 
 Colour normalisation of each cell, to the mean colour of 2,000 NIH training cells of `{runs[0].name}` (its fp32 ONNX
 model; no intervals):
 
-{md_table(['cells', 'sensitivity at 0.5', 'specificity at 0.5', 'ROC AUC', 'sensitivity at 95% specificity'],
-          normalised_rows(runs[0], work/'site'), 'lrrrr')}
+{normalised_table}
 """
     record("Another lab's cells without their labels: stain augmentation", body)
     shutil.rmtree(work, ignore_errors=True)

@@ -175,9 +175,9 @@ def check(self:TrainOptions)->TrainOptions:
 # %% ../nbs/00a_run.ipynb #op000006
 def takes_options(f): # a function whose `**kwargs` are `TrainOptions`
     "`f`, its signature and docments showing every `TrainOptions` field as a keyword option (as fastcore's `delegates`)"
-    own = [p for p in inspect.signature(f).parameters.values() if p.kind != p.VAR_KEYWORD]
-    opts = list(inspect.signature(TrainOptions, eval_str=True).parameters.values())
-    f.__signature__ = inspect.signature(f).replace(parameters=own + opts)
+    sig, opts = inspect.signature(f), inspect.signature(TrainOptions, eval_str=True).parameters.values()
+    own = [p for p in sig.parameters.values() if p.kind != p.VAR_KEYWORD]
+    f.__signature__ = sig.replace(parameters=own + list(opts))
     f.__delwrap__ = TrainOptions  # where docments find the options' comments: the dataclass's source
     return f
 
