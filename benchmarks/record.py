@@ -135,9 +135,9 @@ SUMMARY = [
         ['value', 'low', 'high'],
     ),
     (
-        'patient calls on out-of-fold patients (the floor chosen there, checked on unseen folds)',
+        'patient calls on out-of-fold patients (the rule chosen there, checked on unseen folds)',
         'Patient calls:',
-        "at each fold's alpha",
+        "each fold's rule, chosen on the other folds",
         ['detection', 'specificity'],
     ),
     (
@@ -181,6 +181,7 @@ KINDS = {
 
 # Sections a later one replaced: kept, unedited, in benchmarks/archive.md
 SUPERSEDED = {
+    "Patient calls: the floor's rule on out-of-fold patients, `2026-12-05-cv5-efficientnet_lite0-64px-e3`",
     "Run: efficientnet_lite0, 64 px, 1+8 epochs, patient split with test patients, the README's command in a fresh "
     'clone of 53877d6',
     'Training: efficientnet_lite0, pretrained, 64 px, 1+4 epochs, head 512',

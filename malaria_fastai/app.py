@@ -123,7 +123,7 @@ def slide_result(rows:list,       # rows from `screen_upload` (or `relabel`)
                  threshold:float, # the threshold the rows were labelled at
                 )->dict:          # `Tally.summary`'s slide, with `floor` (None: no call), `refused`, `unreadable`
     "The slide's cells, parasitemia with its 95% interval and call; the refused and unreadable files counted by reason"
-    t = Tally(keep=0)
+    t = Tally(keep=0, call_at=floor.get('call_threshold') if floor else None)
     for r in rows: t.add(r)
     floor = floor if floor and floor['threshold'] == threshold else None
     s = t.summary(floor)[0] if t.slides else dict(cells=0, parasitized=0, parasitemia_pct=float('nan'), call='')

@@ -15,7 +15,7 @@ except ImportError: pyspng = None
 __all__ = ['CLASSES', 'IMAGE_EXTS', 'MAX_PIXELS', 'MIN_SIDE', 'MAX_PHOTO_PIXELS', 'CELL_FEATURES', 'STAIN_FEATURES', 'DataError',
            'patient_id', 'shown_name', 'leaves_folder', 'to_rgb8', 'pad_square', 'size_problem', 'decode_png',
            'read_rgb', 'prepare_cell', 'load_cell', 'is_field', 'no_colour', 'cell_array', 'cell_features',
-           'feature_ranges', 'not_a_cell', 'wilson', 'false_calls_pmf', 'floor_count', 'floor_null', 'slide_call',
+           'feature_ranges', 'not_a_cell', 'wilson', 'false_calls_pmf', 'floor_count', 'call_rule', 'slide_call',
            'slide_pvalue', 'corrected_parasitemia', 'preprocessing_problem', 'umask_mode', 'partial_prefix',
            'atomic_write', 'check_writable', 'check_outside', 'fingerprint', 'file_digest', 'counted']
 
@@ -237,29 +237,34 @@ def floor_count(n:int,            # cells on the slide
     return int(np.argmax(sf < alpha)) if (sf < alpha).any() else None
 
 # %% ../nbs/00_cellio.ipynb #fl000005
-def floor_null(floor:dict, # the model's floor (`calibrate_floor` in `evaluate`)
-              )->tuple:    # (rate, spread) of an uninfected slide's false calls
-    "The false calls a floor expects: beta-binomial with its spread; binomial at `fpr_high` for a floor without one"
-    return (floor['fpr'], floor['spread']) if 'spread' in floor else (floor['fpr_high'], 0.)
+def call_rule(floor:dict, # the model's floor (`calibrate_floor` in `evaluate`)
+             )->dict:     # threshold, fpr, spread, sensitivity (None if not stored) of the call
+    "What a floor's call counts, cells at or above its `call_threshold`, and what an uninfected slide shows there"
+    if 'call_threshold' in floor:
+        return dict(threshold=floor['call_threshold'], fpr=floor['call_fpr'], spread=floor['spread'],
+                    sensitivity=floor.get('call_sensitivity'))
+    # an older floor calls at `threshold`; one from before the spread, binomial at the top of the rate's interval
+    return dict(threshold=floor.get('threshold', .5), fpr=floor['fpr'] if 'spread' in floor else floor['fpr_high'],
+                spread=floor.get('spread', 0.), sensitivity=floor.get('sensitivity'))
 
 def slide_call(n:int,            # cells on the slide
-               k:int,            # cells called parasitized
-               floor:dict|None,  # the model's floor: `fpr`, `spread` and `alpha` (see `floor_count`)
+               k:int,            # cells at or above the floor's call threshold (`call_rule`)
+               floor:dict|None,  # the model's floor: the call's rates and `alpha` (see `floor_count`)
               )->str:            # 'parasites seen', 'not seen', 'too few cells', or '' without a floor
-    "The screening call of a slide of `n` cells with `k` called parasitized, against the model's floor"
+    "The screening call of a slide of `n` cells with `k` at or above the call threshold, against the model's floor"
     if not floor: return ''
-    need = floor_count(n, *floor_null(floor), floor['alpha'])
+    r = call_rule(floor); need = floor_count(n, r['fpr'], r['spread'], floor['alpha'])
     return 'too few cells' if need is None else 'parasites seen' if k >= need else 'not seen'
 
 # %% ../nbs/00_cellio.ipynb #fl000012
 def slide_pvalue(n:int,      # cells on the slide
-                 k:int,      # cells called parasitized
+                 k:int,      # cells at or above the floor's call threshold (`call_rule`)
                  floor:dict, # the model's floor
-                )->float:    # P(k or more parasitized calls | uninfected): 'parasites seen' below `alpha`
-    "How often an uninfected slide of `n` cells shows `k` or more parasitized calls, under the floor"
-    rate, spread = floor_null(floor)
+                )->float:    # P(k or more such cells | uninfected): 'parasites seen' below `alpha`
+    "How often an uninfected slide of `n` cells shows `k` or more cells at the call threshold, under the floor"
+    r = call_rule(floor); rate = r['fpr']
     if rate <= 0 or rate >= 1: return float(k == 0 or rate >= 1)
-    return float(min(false_calls_pmf(n, rate, spread)[k:].sum(), 1.))
+    return float(min(false_calls_pmf(n, rate, r['spread'])[k:].sum(), 1.))
 
 # %% ../nbs/00_cellio.ipynb #rg000002
 def corrected_parasitemia(n:int,       # cells on the slide
@@ -296,7 +301,9 @@ def preprocessing_problem(size,            # the cell side the model takes
     if floor is None: return None
     if not isinstance(floor, dict): return f"floor {floor!r}: a dict of numbers expected"
     rates = ('fpr', 'spread') if 'spread' in floor else ('fpr_high',)
-    keys = (*rates, 'alpha', 'threshold', *[k for k in ('sensitivity', 'fpr_se', 'sensitivity_se') if k in floor])
+    calls = ('call_threshold', 'call_fpr') if 'call_threshold' in floor else ()
+    optional = ('sensitivity', 'fpr_se', 'sensitivity_se', 'call_sensitivity')
+    keys = (*rates, 'alpha', 'threshold', *calls, *[k for k in optional if k in floor])
     if not all(type(floor.get(k)) in (int, float) and 0 <= floor[k] <= 1 for k in keys) or not 0 < floor['alpha'] < 1 \
             or not floor.get('spread', 0) < 1:  # a spread of 1: every cell of a slide called alike, no count to test
         return f"floor {floor!r}: {', '.join(keys)} from 0 to 1 expected (alpha above 0)"

@@ -13,14 +13,14 @@ from .cellio import *
 from .run import *
 from .data import _entries, check_split, class_root, find_data, group_names
 from .train import train, resume, with_recipe
-from .evaluate import (_cell_metrics, metrics_table, metrics_md, per_patient, calibrate_floor, calls_md,
+from .evaluate import (_cell_metrics, metrics_table, metrics_md, per_patient, calibrate_floor, FLOOR_FPR, calls_md,
                                      patient_calls, who_table, plot_confusion, plot_roc, plot_parasitemia, label_review,
                                      contact_sheet)
 
 # %% auto #0
-__all__ = ['CV_SETS', 'ALPHAS', 'fold_run', 'fold_preds', 'per_fold', 'ensemble_table', 'cross_fitted_calls', 'alpha_table',
-           'pick_alpha', 'patient_roc', 'count_errors', 'cv_plan', 'cv_tables', 'cv_report', 'save_ensemble',
-           'run_folds', 'cv', 'resume_cv', 'ensemble']
+__all__ = ['CV_SETS', 'ALPHAS', 'CALL_FPRS', 'fold_run', 'fold_preds', 'per_fold', 'ensemble_table', 'cross_fitted_calls',
+           'alpha_table', 'rule_table', 'pick_rule', 'patient_roc', 'count_errors', 'cv_plan', 'cv_tables', 'cv_report',
+           'save_ensemble', 'run_folds', 'cv', 'resume_cv', 'ensemble']
 
 # %% ../nbs/06_cv.ipynb #cv0006
 # train options `cv` sets itself
@@ -126,21 +126,25 @@ def ensemble_table(test:pd.DataFrame, # test cells: label, and one probability c
 def _arrays(d: pd.DataFrame) -> tuple:
     return (d.label == CLASSES[0]).astype(int).to_numpy(), d.prob_parasitized.to_numpy(), d.patient.to_numpy()
 
-def _fold_calls(oof:pd.DataFrame, f:int, d:pd.DataFrame)->pd.DataFrame:
+def _fold_calls(oof:pd.DataFrame, f:int, d:pd.DataFrame, call_fpr:float)->pd.DataFrame:
     "Fold `f`'s patients `d` against the floor of the other folds: `per_patient` with the scores a call rule could use"
-    fl = calibrate_floor(*_arrays(oof[oof.fold != f])); binomial = {k: v for k, v in fl.items() if k != 'spread'}
+    fl = calibrate_floor(*_arrays(oof[oof.fold != f]), call_fpr=call_fpr)
+    first = {k: fl[k] for k in ('fpr_high', 'alpha', 'threshold')}  # the cells at 0.5, binomial at the rate's top
     t = per_patient(*_arrays(d), floor=fl)
     return t.assign(fold=f, mean_prob=100*d.groupby('patient').prob_parasitized.mean(),
-                    p_value=[slide_pvalue(n, k, fl) for n, k in zip(t.cells, t.parasitized)],
-                    p_binomial=[slide_pvalue(n, k, binomial) for n, k in zip(t.cells, t.parasitized)])
+                    p_value=[slide_pvalue(n, k, fl) for n, k in zip(t.cells, t.call_cells)],
+                    p_binomial=[slide_pvalue(n, k, first) for n, k in zip(t.cells, t.parasitized)])
 
 def cross_fitted_calls(oof:pd.DataFrame, # out-of-fold predictions: label, patient, fold, prob_parasitized
+                       call_fpr:float=FLOOR_FPR, # the floor's share of uninfected cells at the call threshold
                       )->pd.DataFrame:   # `per_patient`'s, with fold, mean_prob (%), p_value, p_binomial
     "Every patient's row of `per_patient`, called against the floor calibrated on the other folds' patients"
-    return pd.concat([_fold_calls(oof, f, d) for f, d in oof.groupby('fold')]).sort_values('abs_error', ascending=False)
+    calls = [_fold_calls(oof, f, d, call_fpr) for f, d in oof.groupby('fold')]
+    return pd.concat(calls).sort_values('abs_error', ascending=False)
 
 # %% ../nbs/06_cv.ipynb #cv0020e
 ALPHAS = (.001, .002, .005, .01, .02, .05, .1, .2)  # the floor's alphas an `alpha_table` compares
+CALL_FPRS = (.05, .03, .02, .015, .01, .0075, .005, .003)  # the call thresholds a `rule_table` compares
 
 def alpha_table(calls:pd.DataFrame,  # from `cross_fitted_calls`
                 alphas:tuple=ALPHAS, # the floor's alphas to try
@@ -155,15 +159,22 @@ def alpha_table(calls:pd.DataFrame,  # from `cross_fitted_calls`
                        false_calls=int((~inf).sum()) - tn)
     return pd.DataFrame(rows).T.rename_axis('alpha')
 
-def pick_alpha(table:pd.DataFrame,      # from `alpha_table`
-               min_specificity:float=.95, # patient-level specificity to keep
-              )->float:                 # the largest alpha that keeps it (the most infections found)
-    "The floor's alpha: the largest whose patient-level specificity is at least `min_specificity`"
-    ok = table.index[table.specificity >= min_specificity]
+def rule_table(calls:dict,          # call_fpr -> `cross_fitted_calls` at it
+               alphas:tuple=ALPHAS, # the floor's alphas to try
+              )->pd.DataFrame:      # `alpha_table`'s rows, indexed by (call_fpr, alpha)
+    "Patient-level detection and specificity of every call rule: each call threshold at each alpha"
+    return pd.concat({q: alpha_table(c, alphas) for q, c in calls.items()}, names=['call_fpr'])
+
+def pick_rule(table:pd.DataFrame,        # from `rule_table`
+              min_specificity:float=.95, # patient-level specificity to keep
+             )->tuple:                   # (call_fpr, alpha)
+    "The call rule that finds the most infected patients at `min_specificity` or more; ties: the specific, small alpha"
+    ok = table[table.specificity >= min_specificity].reset_index()
     if not len(ok):
         best = table.specificity.max()
-        raise DataError(f"no alpha keeps patient specificity at {min_specificity:.0%} (best {best:.1%})")
-    return float(max(ok))
+        raise DataError(f"no call rule keeps patient specificity at {min_specificity:.0%} (best {best:.1%})")
+    r = ok.sort_values(['detection', 'specificity', 'alpha'], ascending=[False, False, True], kind='stable').iloc[0]
+    return float(r.call_fpr), float(r.alpha)
 
 # %% ../nbs/06_cv.ipynb #cv0020h
 def patient_roc(calls:pd.DataFrame, # from `cross_fitted_calls`
@@ -171,9 +182,11 @@ def patient_roc(calls:pd.DataFrame, # from `cross_fitted_calls`
     "How well each candidate statistic separates infected patients from controls (patient-level ROC AUC)"
     from sklearn.metrics import roc_auc_score
     inf = calls.true_parasitemia > 0
-    stats = {'apparent parasitemia': calls.predicted_parasitemia,
-             'count test, spread between patients (beta-binomial)': -calls.p_value,
-             'count test, binomial at the top of the rate': -calls.p_binomial, 'mean probability': calls.mean_prob}
+    stats = {'count test at the call threshold (beta-binomial)': -calls.p_value,
+             'share of cells at the call threshold': calls.call_cells/calls.cells,
+             'apparent parasitemia (cells at 0.5)': calls.predicted_parasitemia,
+             'count test at 0.5, binomial at the top of the rate': -calls.p_binomial,
+             'mean probability': calls.mean_prob}
     return pd.Series({k: roc_auc_score(inf, v) for k, v in stats.items()}, name='patient ROC AUC')
 
 def count_errors(calls:pd.DataFrame, # from `cross_fitted_calls`

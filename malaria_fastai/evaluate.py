@@ -25,7 +25,7 @@ from .train import cell_metrics
 from .loaders import cell_dls
 
 # %% auto #0
-__all__ = ['PROPORTIONS', 'FLOOR_ALPHA', 'WHO_LEVELS', 'DECISIONS', 'HOW_TO_READ', 'NEVER_SEEN', 'patient_bootstrap',
+__all__ = ['PROPORTIONS', 'FLOOR_ALPHA', 'FLOOR_FPR', 'WHO_LEVELS', 'DECISIONS', 'HOW_TO_READ', 'NEVER_SEEN', 'patient_bootstrap',
            'metrics_table', 'threshold_for_sensitivity', 'per_patient', 'fp_spread', 'calibrate_floor', 'patient_calls',
            'who_table', 'detectable', 'plot_confusion', 'plot_roc', 'plot_parasitemia', 'prepares_cells', 'cam_layer',
            'gradcam', 'plot_gradcam', 'cell_region', 'stain_mask', 'peak', 'cam_on_stain', 'label_review',
@@ -128,27 +128,19 @@ def per_patient(y:np.ndarray,        # 1 for Parasitized
                 threshold:float=0.5, # a cell is called parasitized when prob >= threshold
                 floor:dict|None=None, # the model's floor (`calibrate_floor`), for the screening call
                )->pd.DataFrame:      # one row per patient
-    ("Cells, true and apparent parasitemia (%) with its 95% Wilson interval, error, accuracy and the screening call, "
-     "per patient")
-    df = pd.DataFrame(
-        dict(
-            patient=np.asarray(patients),
-            true=np.asarray(y).astype(int),
-            pred=(np.asarray(prob) >= threshold).astype(int),
-        )
-    )
+    ("Cells, true and apparent parasitemia (%) with its 95% Wilson interval, error, accuracy and the screening call "
+     "(with the cells it counts), per patient")
+    prob = np.asarray(prob)
+    df = pd.DataFrame(dict(patient=np.asarray(patients), true=np.asarray(y).astype(int),
+                           pred=(prob >= threshold).astype(int)))
     g = df.assign(correct=df.true == df.pred).groupby('patient')
-    out = pd.DataFrame(
-        dict(
-            cells=g.size(),
-            parasitized=g.pred.sum(),
-            true_parasitemia=100 * g.true.mean(),
-            predicted_parasitemia=100 * g.pred.mean(),
-        )
-    )
+    out = pd.DataFrame(dict(cells=g.size(), parasitized=g.pred.sum(), true_parasitemia=100*g.true.mean(),
+                            predicted_parasitemia=100*g.pred.mean()))
     out[['low', 'high']] = [[100*v for v in wilson(k, n)] for n, k in zip(out.cells, out.parasitized)]
     out['abs_error'], out['accuracy'] = (out.predicted_parasitemia - out.true_parasitemia).abs(), 100*g.correct.mean()
-    if floor: out['call'] = [slide_call(n, k, floor) for n, k in zip(out.cells, out.parasitized)]
+    if floor:  # the call counts the cells at the floor's own threshold (`call_rule`)
+        out['call_cells'] = df.assign(c=prob >= call_rule(floor)['threshold']).groupby('patient').c.sum()
+        out['call'] = [slide_call(n, k, floor) for n, k in zip(out.cells, out.call_cells)]
     if floor and 'sensitivity' in floor:  # the count corrected for the model's errors (`corrected_parasitemia`)
         rg = [[100*v for v in corrected_parasitemia(n, k, floor)] for n, k in zip(out.cells, out.parasitized)]
         out[['corrected', 'corrected_low', 'corrected_high']] = rg
@@ -167,7 +159,8 @@ def fp_spread(fp:np.ndarray,    # false-positive calls of each patient
     return float(minimize_scalar(nll, bounds=(1e-6, .5), method='bounded', options=dict(xatol=1e-6)).x)
 
 # %% ../nbs/03_evaluate.ipynb #fl100002
-FLOOR_ALPHA = 0.05  # chosen on the cross-validation's out-of-fold patients (see the text above)
+FLOOR_ALPHA = 0.1  # chosen with FLOOR_FPR on the cross-validation's out-of-fold patients (see the text above)
+FLOOR_FPR = 0.005  # the share of uninfected validation cells at or above the call threshold
 
 def _rate(t:pd.DataFrame,   # per-patient `sum` (cells called parasitized) and `count` (cells)
           pick:np.ndarray,  # bootstrap draws: one row per resample, patient indices modulo len(t)
@@ -176,23 +169,35 @@ def _rate(t:pd.DataFrame,   # per-patient `sum` (cells called parasitized) and `
     s, c, i = t['sum'].to_numpy(), t['count'].to_numpy(), pick[:, :len(t)] % len(t)
     return float(s.sum()/c.sum()), s[i].sum(1)/c[i].sum(1)
 
+def _tallies(y:np.ndarray, called:np.ndarray, patients:np.ndarray)->tuple:
+    "Per patient, cells called (`sum`) of its cells (`count`): of the uninfected cells, then of the parasitized"
+    d = pd.DataFrame(dict(y=y, call=called, patient=np.asarray(patients)))
+    return tuple(d[d.y == c].groupby('patient').call.agg(['sum', 'count']) for c in (0, 1))
+
+# %% ../nbs/03_evaluate.ipynb #fl100003
 def calibrate_floor(y:np.ndarray,        # 1 for Parasitized (validation cells)
                     prob:np.ndarray,     # probability of Parasitized
                     patients:np.ndarray, # patient of each cell
                     threshold:float=0.5, # a cell is called parasitized when prob >= threshold
                     alpha:float=FLOOR_ALPHA, # the chance of calling an uninfected slide 'parasites seen'
+                    call_fpr:float=FLOOR_FPR, # the share of uninfected cells at or above the call's threshold
                     n_boot:int=1000,     # bootstrap resamples over patients
                     seed:int=0,          # random seed
-                   )->dict:              # fpr, fpr_high, spread, sensitivity, their `*_se`, alpha, threshold, cells...
-    "The model's floor: its per-cell error rates on validation cells, how patients differ, the rates' standard errors"
-    d = pd.DataFrame(dict(y=np.asarray(y), call=np.asarray(prob) >= threshold, patient=np.asarray(patients)))
-    fp, tp = (d[d.y == c].groupby('patient').call.agg(['sum', 'count']) for c in (0, 1))
+                   )->dict:              # fpr, sensitivity, their `*_se`, the call's threshold, rates and spread...
+    "The model's floor: its per-cell error rates on validation cells, the call's threshold and how patients differ"
+    y, prob = np.asarray(y), np.asarray(prob)
+    t = float(np.quantile(prob[y == 0], 1 - call_fpr)) if (y == 0).any() else threshold
+    (fp, tp), (cfp, ctp) = _tallies(y, prob >= threshold, patients), _tallies(y, prob >= t, patients)
     pick = np.random.default_rng(seed).integers(1 << 30, size=(n_boot, max(len(fp), len(tp))))
     (fpr, fb), sens = _rate(fp, pick), {}
-    if len(tp): s, sb = _rate(tp, pick); sens = dict(sensitivity=s, sensitivity_se=float(sb.std()))
-    return dict(fpr=fpr, fpr_high=float(np.quantile(fb, .975)), fpr_se=float(fb.std()),
-                spread=fp_spread(fp['sum'], fp['count']), **sens, alpha=alpha, threshold=threshold,
-                cells=int(fp['count'].sum()), positives=int(tp['count'].sum()), patients=len(fp))
+    if len(tp):
+        s, sb = _rate(tp, pick)
+        sens = dict(sensitivity=s, sensitivity_se=float(sb.std()),
+                    call_sensitivity=float(ctp['sum'].sum()/ctp['count'].sum()))
+    return dict(fpr=fpr, fpr_high=float(np.quantile(fb, .975)), fpr_se=float(fb.std()), **sens, threshold=threshold,
+                call_threshold=t, call_fpr=float(cfp['sum'].sum()/cfp['count'].sum()),
+                spread=fp_spread(cfp['sum'], cfp['count']), alpha=alpha, cells=int(fp['count'].sum()),
+                positives=int(tp['count'].sum()), patients=len(fp))
 
 # %% ../nbs/03_evaluate.ipynb #fl100006
 def patient_calls(table:pd.DataFrame, # from `per_patient` with a floor
@@ -231,11 +236,12 @@ def who_table(table:pd.DataFrame, # from `per_patient` with a floor
 # %% ../nbs/03_evaluate.ipynb #fl100023
 def detectable(floor:dict,            # the model's floor
                sizes:tuple=(100, 1000, 5000), # slide sizes, in cells
-              )->pd.DataFrame:        # per size: calls needed, apparent and true parasitemia (%) at that count
-    "The smallest parasitemia a slide of each size can be called at: as seen, and corrected for the model's errors"
-    need = {n: floor_count(n, *floor_null(floor), floor['alpha']) for n in sizes}
+              )->pd.DataFrame:        # per size: cells needed at the call threshold, their share and the true one (%)
+    "The smallest parasitemia a slide of each size can be called at: as seen at the call threshold, and corrected"
+    r = call_rule(floor); need = {n: floor_count(n, r['fpr'], r['spread'], floor['alpha']) for n in sizes}
+    j = (r['sensitivity'] or np.nan) - r['fpr']  # Rogan-Gladen at the call threshold, as `corrected_parasitemia`
     row = lambda n, k: dict(calls_needed=k, apparent=100*k/n if k else np.nan,
-                            true=100*corrected_parasitemia(n, k, floor)[0] if k else np.nan)
+                            true=100*min(max(k/n - r['fpr'], 0)/j, 1) if k and j > 0 else np.nan)
     return pd.DataFrame({n: row(n, k) for n, k in need.items()}).T.rename_axis('cells')
 
 # %% ../nbs/03_evaluate.ipynb #47594799
@@ -311,9 +317,9 @@ def export_learner(self:Run,
 # %% ../nbs/03_evaluate.ipynb #fl200002
 @patch(as_prop=True)
 def floor(self:Run)->dict|None:
-    "The model's floor (`calibrate_floor` on the validation cells, threshold 0.5), kept in `config.json`"
+    "The model's floor (`calibrate_floor` on the validation cells), kept in `config.json`"
     cfg = self.config
-    old = cfg.floor is None or 'spread' not in cfg.floor  # none yet, or from before the spread and sensitivity
+    old = cfg.floor is None or 'call_threshold' not in cfg.floor  # none yet, or from before the call threshold
     if old and not self.is_cv and Path(cfg.data).is_dir():  # a cross-validation's comes from out-of-fold cells
         learn = self.learner(n_workers=0)
         with learn.no_bar(): vp, vt = learn.get_preds(ds_idx=1)
@@ -661,17 +667,16 @@ def calls_md(floor:dict|None,       # the model's floor, or None
             "## Screening calls\n\nNo calls: the model has no floor (its validation cells are not there to "
             "calibrate one).\n"
         ]
-    n = f"{floor['patients']} patients"
-    rate = (f"{floor['fpr']:.2%} on {floor['cells']:,} uninfected validation cells of {n}, spread "
-            f"{floor['spread']:.3g} between patients (beta-binomial)" if 'spread' in floor else
-            f"{floor['fpr_high']:.2%}, the top of its 95% interval over {n} (binomial)")
+    r, n = call_rule(floor), f"{floor['patients']} patients"
+    rate = (f"{r['fpr']:.2%} of {floor['cells']:,} uninfected validation cells of {n} reach it, spread "
+            f"{r['spread']:.3g} between patients (beta-binomial)" if 'spread' in floor else
+            f"{floor['fpr_high']:.2%} of them are called, the top of its 95% interval over {n} (binomial)")
     return [
         "## Screening calls per patient\n",
-        "A patient is called **parasites seen** when more of its cells are called parasitized (threshold "
-        f"{floor['threshold']:g}) than an uninfected slide of that size shows with probability "
-        f"{floor['alpha']:g}, given the model's per-cell false-positive rate: {rate}. Patients are "
+        f"A patient is called **parasites seen** when more of its cells reach probability {r['threshold']:.3g} "
+        f"than an uninfected slide of that size shows with probability {floor['alpha']:g}: {rate}. Patients are "
         "independent, so these proportions get Wilson intervals. The smallest parasitemia a slide can be "
-        "called at, as seen and as corrected for the model's errors (%):\n",
+        "called at, as the share of its cells at that threshold and as corrected for the model's errors (%):\n",
         detectable(floor).to_markdown(floatfmt='.2f'),
         '',
         patient_calls(patients).to_markdown(floatfmt='.3f'),

@@ -102,8 +102,10 @@ UNREADABLE = 'unreadable'  # the label of a file that could not be read as an im
 class Tally:
     ("Per-slide counts of screened rows and the first few refused and unreadable files: its memory does not grow "
      "with the cells")
-    def __init__(self, keep:int=20): # files kept as examples of each problem
-        self.slides, self.photos, self.keep, self.labels = {}, {}, keep, Counter()
+    def __init__(self, keep:int=20, # files kept as examples of each problem
+                 # the floor's `call_threshold`: the call counts the cells at or above it; None: the parasitized
+                 call_at:float|None=None):
+        self.slides, self.photos, self.keep, self.labels, self.call_at = {}, {}, keep, Counter(), call_at
         self.examples = {'not_a_cell': [], UNREADABLE: []}
     def add(self, r:dict): # a row (`file`, `slide`, `label`, `reason`, and `box` for a cell of a field photograph)
         "Count one row, on its slide and, for a cell of a field photograph, on its photograph"
@@ -111,23 +113,25 @@ class Tally:
         if r['label'] in self.examples and len(ex := self.examples[r['label']]) < self.keep:
             ex.append(dict(file=r['file'], problem=r['reason']))
         if r['label'] == UNREADABLE: return
-        counts = [self.slides.setdefault(r['slide'], [0, 0, 0])]
-        if r.get('box'): counts.append(self.photos.setdefault(r['file'], [0, 0, 0]))
+        counts = [self.slides.setdefault(r['slide'], [0, 0, 0, 0])]
+        if r.get('box'): counts.append(self.photos.setdefault(r['file'], [0, 0, 0, 0]))
+        seen = r['label'] == CLASSES[0] if self.call_at is None or r['label'] not in CLASSES else \
+            float(r['prob_parasitized']) >= self.call_at
         for c in counts:
             if r['label'] == 'not_a_cell': c[2] += 1
-            else: c[0] += 1; c[1] += r['label'] == CLASSES[0]
+            else: c[0] += 1; c[1] += r['label'] == CLASSES[0]; c[3] += seen
     def summary(self, floor:dict|None=None, # the model's floor; None for no call
                 by:str='slide',             # 'slide', or 'photo' for each field photograph
                )->list: # dicts: slide (or photo), cells, parasitized, parasitemia_pct, low_pct, high_pct...
         "Cells, parasitized cells, parasitemia (%) with its 95% Wilson interval and the call, per slide or photograph"
         out = []
-        for slide, (n, k, refused) in sorted((self.slides if by == 'slide' else self.photos).items()):
+        for slide, (n, k, refused, kc) in sorted((self.slides if by == 'slide' else self.photos).items()):
             lo, hi = wilson(k, n)
             pct = round(100*k/n, 2) if n else float('nan')
             est, c_lo, c_hi = (round(100*v, 2) for v in corrected_parasitemia(n, k, floor))
             out.append({by: slide, 'cells': n, **dict(parasitized=k, parasitemia_pct=pct, low_pct=round(100*lo, 2),
                             high_pct=round(100*hi, 2), corrected_pct=est, corrected_low_pct=c_lo,
-                            corrected_high_pct=c_hi, call=slide_call(n, k, floor) if n else '', not_a_cell=refused)})
+                            corrected_high_pct=c_hi, call=slide_call(n, kc, floor) if n else '', not_a_cell=refused)})
         return out
 
 def slide_summary(rows:list, # per-cell dicts with `slide` and `label`
@@ -135,7 +139,7 @@ def slide_summary(rows:list, # per-cell dicts with `slide` and `label`
                  )->list:    # `Tally.summary` of `rows`
     ("Per-slide cells, parasitemia with its interval, and call; images refused as no cell crop are counted apart, "
      "unreadable files not at all")
-    t = Tally()
+    t = Tally(call_at=floor.get('call_threshold') if floor else None)
     for r in rows: t.add(r)
     return t.summary(floor)
 
@@ -581,7 +585,8 @@ def predict(model:str,                  # a run folder, weights.pth (and config.
     "Screen cells and field photographs: a per-cell CSV, resumable, overlays, per-slide parasitemia and calls"
     if not paths: raise DataError("Give at least one PATH: image files, folders or zips")
     _check_csv(csv, [model, *paths], overwrite); _check_options(threshold, jobs, bs)
-    m, items, tally, part = open_model(model, threads, trust_pickle), Cells(paths), Tally(), Path(f'{csv}.partial')
+    m, items, part = open_model(model, threads, trust_pickle), Cells(paths), Path(f'{csv}.partial')
+    tally = Tally(call_at=m.floor.get('call_threshold') if m.floor else None)
     for s in items.skipped: tally.add(dict(file=s['file'], slide='', label=UNREADABLE, reason=s['problem']))
     with output_lock(csv):  # one screening at a time writes this CSV
         # beside the partial CSV: what made it
