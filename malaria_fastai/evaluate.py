@@ -294,7 +294,8 @@ def learner(self:Run,
     cfg = self.config
     dls = self.dls(n_workers=n_workers) if cells is None else cell_dls(
         pd.concat([cells.assign(split=p) for p in ('train', 'valid')]), Path('/'), cfg.size, cfg.bs,
-        max_hue=cfg.max_hue, max_saturation=cfg.max_saturation, num_workers=n_workers, stats=cfg.stats)
+        max_hue=cfg.max_hue, max_saturation=cfg.max_saturation, max_lighting=cfg.max_lighting, num_workers=n_workers,
+        stats=cfg.stats)
     return Learner(dls, self.model(), metrics=cell_metrics(), path=self.path)
 
 # %% ../nbs/03_evaluate.ipynb #ev000001

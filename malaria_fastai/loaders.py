@@ -82,6 +82,7 @@ def cell_dls(cells:pd.DataFrame,   # a split table (`file`, `label`, `split`), a
              augment:bool=True,    # random augmentation of training batches
              max_hue:float=0.,     # stain variation in that augmentation: largest hue shift (`cell_augs`)
              max_saturation:float=0., # stain variation in that augmentation: largest saturation change (`cell_augs`)
+             max_lighting:float=0.1, # largest brightness/contrast change in that augmentation (`cell_augs`)
              num_workers:int|None=None, # loader processes; None for fastai's default
              stats:tuple=imagenet_stats, # (mean, std) per channel that the model's weights expect
              cache:Path|None=None, # a folder for `cell_cache`: decode and resize each cell once, not every epoch
@@ -96,7 +97,7 @@ def cell_dls(cells:pd.DataFrame,   # a split table (`file`, `label`, `split`), a
         get_y=ColReader('label'),
         splitter=ColSplitter('is_valid'),
         item_tfms=PadResize(size),
-        batch_tfms=cell_augs(max_hue=max_hue, max_saturation=max_saturation, stats=stats)
+        batch_tfms=cell_augs(max_lighting=max_lighting, max_hue=max_hue, max_saturation=max_saturation, stats=stats)
         if augment
         else [Normalize.from_stats(*stats)],
     )

@@ -142,6 +142,8 @@ class TrainOptions:
     # stain augmentation: largest random saturation change in training, 0.5 for x0.5 to x2 (fastai's `Saturation`);
     # 0 for none
     max_saturation:float=option(0.5, lambda v: 0 <= v < 1, 'at least 0 and below 1')
+    # largest random brightness and contrast change in training (fastai's `aug_transforms(max_lighting=...)`)
+    max_lighting:float=option(0.1, lambda v: 0 <= v < 1, 'at least 0 and below 1')
     # early stopping: end a stage after this many epochs without a better `monitor`
     patience:int|None=option(None, _at_least_1, 'at least 1')
     # a label-corrections CSV (file, label) applied on top of the folder labels, after the split

@@ -203,7 +203,8 @@ def dls(self:Run,
     "The run's fastai DataLoaders over its train and valid cells"
     cfg = cfg or self.config
     return cell_dls(self.split, cfg.data, cfg.size, cfg.bs, max_hue=cfg.max_hue, max_saturation=cfg.max_saturation,
-                    num_workers=n_workers, stats=cfg.stats, cache=self.path.parent/'.cache' if cfg.cache else None)
+                    max_lighting=cfg.max_lighting, num_workers=n_workers, stats=cfg.stats,
+                    cache=self.path.parent/'.cache' if cfg.cache else None)
 
 # %% ../nbs/02_train.ipynb #kd000002
 def kd_loss(student:Tensor, # the student's logits, (N, classes)
