@@ -1,6 +1,7 @@
 """Another lab's cells, no label of theirs used: runs trained on the NIH cells, scored on every annotated cell of the
 shared IML photographs (intervals resample photographs), beside their accuracy on the NIH test patients; then the first
-run's ONNX model with each cell's colour normalised to the NIH training cells' (grey-world; Reinhard in Lab) first.
+run's ONNX model with each cell's colour normalised to the NIH training cells' (grey-world; Reinhard in Lab) first, and
+its PyTorch model with its BatchNorm statistics re-estimated on the site's cells (AdaBN), no labels used.
 Usage: python benchmarks/stain_shift.py RUN [RUN ...] [--fields ../shared/fields/iml]
 """
 import argparse, shutil, tempfile
@@ -15,10 +16,10 @@ from malaria_fastai.predict import open_model
 from malaria_fastai.fields import write_site_cells
 from malaria_fastai.run import Run, read_json
 
-COLUMNS = ['run', 'stain augmentation', 'sensitivity at 0.5', 'specificity at 0.5', 'ROC AUC',
+COLUMNS = ['run', 'augmentation', 'sensitivity at 0.5', 'specificity at 0.5', 'ROC AUC',
            'sensitivity at 95% specificity (threshold)', 'NIH test accuracy']
 
-NORMALISED = ['cells', 'sensitivity at 0.5', 'specificity at 0.5', 'ROC AUC', 'sensitivity at 95% specificity']
+NORMALISED = ['cells or model', 'sensitivity at 0.5', 'specificity at 0.5', 'ROC AUC', 'sensitivity at 95% specificity']
 
 def at_specificity(y,               # True for the infected cells
                    p,               # their probabilities of Parasitized
@@ -53,13 +54,29 @@ def normalised_rows(r:Run, site:Path)->list:
     ref = colour_stats([Path(r.config.data)/f for f in train.file], r.config.size)
     y = np.array([f.parent.name == 'Parasitized' for f in files]); rows = []
     cells = [np.asarray(load_cell(f, r.config.size)) for f in files]
-    for how in ('none', 'grey-world', 'reinhard'):
-        x = np.stack(cells if how == 'none' else [normalise(a, how, ref) for a in cells])
-        p = np.concatenate([model(cell_array(x[i:i+256], model.stats)) for i in range(0, len(x), 256)])
+    for how in ('none', 'grey-world', 'reinhard', 'AdaBN (PyTorch)'):
+        if how.startswith('AdaBN'): p = adapted_probs(r, files, y)
+        else:
+            x = np.stack(cells if how == 'none' else [normalise(a, how, ref) for a in cells])
+            p = np.concatenate([model(cell_array(x[i:i+256], model.stats)) for i in range(0, len(x), 256)])
         sens, thr = at_specificity(y, p)
         rows.append([how, f"{(p[y] >= 0.5).mean():.1%}", f"{(p[~y] < 0.5).mean():.1%}", f"{roc_auc_score(y, p):.3f}",
                      f"{sens:.1%} ({thr:.2f})"])
     return rows
+
+def adapted_probs(r:Run, files:list, y:np.ndarray)->np.ndarray:
+    "The run's model with its BatchNorm statistics re-estimated on `files` (AdaBN: no labels used), scoring them"
+    import torch
+    learn = r.learner(n_workers=0)
+    labels = np.where(y, 'Parasitized', 'Uninfected')  # only to build the loader: the statistics never see them
+    dl = learn.dls.test_dl(pd.DataFrame(dict(file=[str(f) for f in files], label=labels)), with_labels=True)
+    learn.model.eval()
+    for m in learn.model.modules():
+        if isinstance(m, torch.nn.modules.batchnorm._BatchNorm): m.reset_running_stats(); m.momentum = None; m.train()
+    with torch.no_grad():
+        for xb, _ in dl: learn.model(xb)
+    learn.model.eval()
+    with learn.no_bar(): return learn.get_preds(dl=dl)[0][:, 0].numpy()
 
 def cell(t:pd.DataFrame, k:str)->str:
     "A metric with its interval"
@@ -75,7 +92,7 @@ def main(runs:list, fields:str):
         preds = pd.read_csv(work/r.name/'test_preds.csv')
         sens, thr = at_specificity(preds.label == 'Parasitized', preds.prob_parasitized)
         nih = pd.DataFrame(read_json(r/'evaluation.json')['metrics']['default (threshold 0.5)']).set_index('metric')
-        stain = f"hue {r.config.max_hue:g}, saturation {r.config.max_saturation:g}"
+        stain = f"hue {r.config.max_hue:g}, saturation {r.config.max_saturation:g}, lighting {r.config.max_lighting:g}"
         rows.append([f"`{r.name}`", stain, cell(t, 'sensitivity'), cell(t, 'specificity'), cell(t, 'roc_auc'),
                      f"{sens:.1%} ({thr:.2f})", cell(nih, 'accuracy')])
     md = dict(index=False, disable_numparse=True)
@@ -91,11 +108,12 @@ NIH test accuracy: the run's own `evaluation.json` (its held-out NIH patients).
 {runs_table}
 
 Colour normalisation of each cell, to the mean colour of 2,000 NIH training cells of `{runs[0].name}` (its fp32 ONNX
-model; no intervals):
+model), and the same run's PyTorch model with its BatchNorm statistics re-estimated on the site's cells (AdaBN; the
+site's labels unused); no intervals:
 
 {normalised_table}
 """
-    record("Another lab's cells without their labels: stain augmentation", body)
+    record("Another lab's cells without their labels: augmentation, normalisation, AdaBN", body)
     shutil.rmtree(work, ignore_errors=True)
 
 if __name__ == '__main__':
