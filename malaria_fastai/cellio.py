@@ -16,8 +16,8 @@ __all__ = ['CLASSES', 'IMAGE_EXTS', 'MAX_PIXELS', 'MIN_SIDE', 'MAX_PHOTO_PIXELS'
            'patient_id', 'shown_name', 'leaves_folder', 'to_rgb8', 'pad_square', 'size_problem', 'decode_png',
            'read_rgb', 'prepare_cell', 'load_cell', 'is_field', 'no_colour', 'cell_array', 'cell_features',
            'feature_ranges', 'not_a_cell', 'wilson', 'false_calls_pmf', 'floor_count', 'call_rule', 'slide_call',
-           'slide_pvalue', 'corrected_parasitemia', 'preprocessing_problem', 'umask_mode', 'partial_prefix',
-           'atomic_write', 'check_writable', 'check_outside', 'fingerprint', 'file_digest', 'counted']
+           'call_rule_text', 'slide_pvalue', 'corrected_parasitemia', 'preprocessing_problem', 'umask_mode',
+           'partial_prefix', 'atomic_write', 'check_writable', 'check_outside', 'fingerprint', 'file_digest', 'counted']
 
 # %% ../nbs/00_cellio.ipynb #73a2497e
 CLASSES = ('Parasitized', 'Uninfected')  # fastai's CategoryBlock sorts them too: index 0 is Parasitized
@@ -255,6 +255,17 @@ def slide_call(n:int,            # cells on the slide
     if not floor: return ''
     r = call_rule(floor); need = floor_count(n, r['fpr'], r['spread'], floor['alpha'])
     return 'too few cells' if need is None else 'parasites seen' if k >= need else 'not seen'
+
+# %% ../nbs/00_cellio.ipynb #fl000007
+def call_rule_text(floor:dict, # the model's floor
+                  )->str:      # e.g. 'the cells at probability 0.9 or more, which 0.50% of 2,189 ... reach'
+    "The floor's call in words: the cells it counts and how often an uninfected slide's cells are among them"
+    r, n = call_rule(floor), f"{floor['patients']} validation patients"
+    if 'spread' not in floor:
+        return f"{floor['fpr_high']:.2%} per-cell false-positive rate (top of the 95% interval over {n})"
+    cells = f"{floor['cells']:,} " if 'cells' in floor else ''
+    return (f"the cells at probability {r['threshold']:.3g} or more, which {r['fpr']:.2%} of {cells}uninfected cells "
+            f"reach over {n}, spread {r['spread']:.3g} between patients")
 
 # %% ../nbs/00_cellio.ipynb #fl000012
 def slide_pvalue(n:int,      # cells on the slide

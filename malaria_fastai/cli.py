@@ -6,7 +6,7 @@
 from __future__ import annotations
 import argparse, importlib, inspect, sys, types, warnings
 from fastcore.script import anno_parser
-from .cellio import DataError, call_rule, counted
+from .cellio import DataError, call_rule_text, counted
 # fastai's layers decorate functions with `torch.jit.script` when imported, which torch 2.9+ calls deprecated; nothing
 # here calls it
 warnings.filterwarnings('ignore', message='`torch.jit.script` is deprecated', category=FutureWarning)
@@ -151,11 +151,7 @@ def floor_text(floor:dict|None, # a model's floor (`calibrate_floor`)
             "No screening calls: the model has no floor (export it again, or use a run folder whose validation "
             "cells are there)."
         )
-    r, n = call_rule(floor), f"{floor['patients']} validation patients"
-    rate = (f"the cells at probability {r['threshold']:.3g} or more, which {r['fpr']:.2%} of uninfected cells reach "
-            f"over {n}, spread {r['spread']:.3g} between patients" if 'spread' in floor else
-            f"{floor['fpr_high']:.2%} per-cell false-positive rate (top of the 95% interval over {n})")
-    what = f"{rate}, alpha {floor['alpha']:g}, threshold {floor['threshold']:g}"
+    what = f"{call_rule_text(floor)}, alpha {floor['alpha']:g}, threshold {floor['threshold']:g}"
     return (
         f"Calls against the floor: {what}."
         if used

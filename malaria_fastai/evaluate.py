@@ -668,14 +668,10 @@ def calls_md(floor:dict|None,       # the model's floor, or None
             "## Screening calls\n\nNo calls: the model has no floor (its validation cells are not there to "
             "calibrate one).\n"
         ]
-    r, n = call_rule(floor), f"{floor['patients']} patients"
-    rate = (f"{r['fpr']:.2%} of {floor['cells']:,} uninfected validation cells of {n} reach it, spread "
-            f"{r['spread']:.3g} between patients (beta-binomial)" if 'spread' in floor else
-            f"{floor['fpr_high']:.2%} of them are called, the top of its 95% interval over {n} (binomial)")
     return [
         "## Screening calls per patient\n",
-        f"A patient is called **parasites seen** when more of its cells reach probability {r['threshold']:.3g} "
-        f"than an uninfected slide of that size shows with probability {floor['alpha']:g}: {rate}. Patients are "
+        "A patient is called **parasites seen** when more of its cells are counted than an uninfected slide of that "
+        f"size shows with probability {floor['alpha']:g}; the floor: {call_rule_text(floor)}. Patients are "
         "independent, so these proportions get Wilson intervals. The smallest parasitemia a slide can be "
         "called at, as the share of its cells at that threshold and as corrected for the model's errors (%):\n",
         detectable(floor).to_markdown(floatfmt='.2f'),
