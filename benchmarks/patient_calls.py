@@ -10,7 +10,7 @@ from pathlib import Path
 import pandas as pd
 from record import record
 from malaria_fastai.cellio import wilson
-from malaria_fastai.cv import CALL_FPRS, cv_tables, cross_fitted_calls, rule_table, pick_rule, patient_roc, \
+from malaria_fastai.cv import CALL_FPRS, cross_fitted_calls, rule_table, pick_rule, patient_roc, \
     count_errors, _arrays
 from malaria_fastai.evaluate import calibrate_floor, detectable
 
@@ -33,7 +33,8 @@ def rule_row(name:str, seen:pd.Series, calls:pd.DataFrame)->str:
     return f"| {name} | {found} | {cleared} | {', '.join(missed) or '-'} | {', '.join(false) or '-'} |"
 
 def main(cv_dir, min_specificity=.95):
-    oof = cv_tables(cv_dir, n_boot=200)['oof']
+    if not (Path(cv_dir)/'oof.csv').is_file(): raise SystemExit(f"{cv_dir} has no oof.csv: is it a finished `cv`?")
+    oof = pd.read_csv(Path(cv_dir)/'oof.csv', dtype={'patient': str})  # `cv_report`'s out-of-fold predictions
     by_fpr = {q: cross_fitted_calls(oof, q) for q in CALL_FPRS}
     rt = rule_table(by_fpr); q, a = pick_rule(rt, min_specificity); calls = by_fpr[q]
     inf = calls.true_parasitemia > 0
