@@ -10,7 +10,7 @@ import zipfile
 from collections import Counter
 from pathlib import Path
 from PIL import Image
-from .cellio import CLASSES, DataError, MAX_PHOTO_PIXELS, atomic_write, counted, read_rgb
+from .cellio import CLASSES, DataError, MAX_PHOTO_PIXELS, atomic_write, counted, floor_at, read_rgb
 from .predict import (UNREADABLE, Cells, Tally, append_rows, open_model, screen, overlay_path,
                                     _check_options, _zip_member)
 from .run import Run
@@ -125,7 +125,7 @@ def slide_result(rows:list,       # rows from `screen_upload` (or `relabel`)
     "The slide's cells, parasitemia with its 95% interval and call; the refused and unreadable files counted by reason"
     t = Tally(keep=0, call_at=floor.get('call_threshold') if floor else None)
     for r in rows: t.add(r)
-    floor = floor if floor and floor['threshold'] == threshold else None
+    floor = floor_at(floor, threshold)
     s = t.summary(floor)[0] if t.slides else dict(cells=0, parasitized=0, parasitemia_pct=float('nan'), call='')
     why = lambda label: Counter(r['reason'] for r in rows if r['label'] == label)
     return {**s, 'floor': floor, 'refused': why('not_a_cell'), 'unreadable': why(UNREADABLE), 'threshold': threshold}

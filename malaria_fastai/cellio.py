@@ -12,12 +12,13 @@ try: import pyspng  # libspng, the `fast` extra: decodes a PNG cell in about 60%
 except ImportError: pyspng = None
 
 # %% auto #0
-__all__ = ['CLASSES', 'IMAGE_EXTS', 'MAX_PIXELS', 'MIN_SIDE', 'MAX_PHOTO_PIXELS', 'CELL_FEATURES', 'STAIN_FEATURES', 'DataError',
-           'patient_id', 'shown_name', 'leaves_folder', 'to_rgb8', 'pad_square', 'size_problem', 'decode_png',
-           'read_rgb', 'prepare_cell', 'load_cell', 'is_field', 'no_colour', 'cell_array', 'cell_features',
-           'feature_ranges', 'not_a_cell', 'wilson', 'false_calls_pmf', 'floor_count', 'call_rule', 'slide_call',
-           'call_rule_text', 'slide_pvalue', 'corrected_parasitemia', 'preprocessing_problem', 'umask_mode',
-           'partial_prefix', 'atomic_write', 'check_writable', 'check_outside', 'fingerprint', 'file_digest', 'counted']
+__all__ = ['CLASSES', 'IMAGE_EXTS', 'MAX_PIXELS', 'MIN_SIDE', 'MAX_PHOTO_PIXELS', 'CELL_FEATURES', 'STAIN_FEATURES',
+           'LABEL_RATES', 'DataError', 'patient_id', 'shown_name', 'leaves_folder', 'to_rgb8', 'pad_square',
+           'size_problem', 'decode_png', 'read_rgb', 'prepare_cell', 'load_cell', 'is_field', 'no_colour', 'cell_array',
+           'cell_features', 'feature_ranges', 'not_a_cell', 'wilson', 'false_calls_pmf', 'floor_count', 'call_rule',
+           'slide_call', 'call_rule_text', 'slide_pvalue', 'corrected_parasitemia', 'floor_at', 'preprocessing_problem',
+           'umask_mode', 'partial_prefix', 'atomic_write', 'check_writable', 'check_outside', 'fingerprint',
+           'file_digest', 'counted']
 
 # %% ../nbs/00_cellio.ipynb #73a2497e
 CLASSES = ('Parasitized', 'Uninfected')  # fastai's CategoryBlock sorts them too: index 0 is Parasitized
@@ -289,6 +290,17 @@ def corrected_parasitemia(n:int,       # cells on the slide
     p = k/n; est = min(max((p - fpr)/j, 0.), 1.)
     sd = math.sqrt(p*(1 - p)/n + (est*floor['sensitivity_se'])**2 + ((1 - est)*floor['fpr_se'])**2)/j
     return est, max(est - 1.959963984540054*sd, 0.), min(est + 1.959963984540054*sd, 1.)
+
+# %% ../nbs/00_cellio.ipynb #fa000002
+LABEL_RATES = ('fpr', 'fpr_se', 'fpr_high', 'sensitivity', 'sensitivity_se')  # a floor's rates at its threshold
+
+def floor_at(floor:dict|None, # the model's floor
+             threshold:float, # the threshold the cells are labelled parasitized at
+            )->dict|None:     # what of the floor holds there; None: no call
+    "A floor at another labelling threshold: its call (if it has a call threshold), not the rates a count corrects with"
+    if not floor or floor['threshold'] == threshold: return floor
+    if 'call_threshold' not in floor: return None  # an older floor's call counts the labelled cells
+    return {k: v for k, v in floor.items() if k not in LABEL_RATES}
 
 # %% ../nbs/00_cellio.ipynb #pp000002
 def preprocessing_problem(size,            # the cell side the model takes

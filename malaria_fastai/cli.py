@@ -143,7 +143,7 @@ def main(argv:list|None=None, # arguments after the program name; default `sys.a
 
 # %% ../nbs/07_cli.ipynb #pc000002
 def floor_text(floor:dict|None, # a model's floor (`calibrate_floor`)
-               used:bool=True,  # whether the calls used it (a floor holds only at the threshold it was calibrated at)
+               used:bool=True,  # whether the calls used it (`floor_at`: an older floor holds only at its threshold)
               )->str:
     "One line on the floor behind the screening calls, or why there are no calls"
     if not floor:
@@ -151,12 +151,12 @@ def floor_text(floor:dict|None, # a model's floor (`calibrate_floor`)
             "No screening calls: the model has no floor (export it again, or use a run folder whose validation "
             "cells are there)."
         )
-    what = f"{call_rule_text(floor)}, alpha {floor['alpha']:g}, threshold {floor['threshold']:g}"
-    return (
-        f"Calls against the floor: {what}."
-        if used
-        else f"No screening calls: the floor ({what}) holds only at threshold {floor['threshold']:g}."
-    )
+    at = f"threshold {floor['threshold']:g}"
+    what = f"{call_rule_text(floor)}, alpha {floor['alpha']:g}" + ('' if 'call_threshold' in floor else f", {at}")
+    if not used: return f"No screening calls: the floor ({what}) holds only at {at}."
+    # `floor_at` keeps a floor's call, not its rates, away from its threshold
+    count = '' if 'fpr' in floor else f" No corrected count: the model's rates were measured at {at}."
+    return f"Calls against the floor: {what}.{count}"
 
 def patient_calls_text(r:dict, # what `evaluate` returns
                       )->str:
@@ -304,9 +304,11 @@ def predict(lib, kw):
         seen, corrected = (ci(s['parasitemia_pct'], s['low_pct'], s['high_pct']),
                            ci(s['corrected_pct'], s['corrected_low_pct'], s['corrected_high_pct']))
         print(f"{s['slide']:{w}}  {s['cells']:5d}  {s['parasitized']:11d}  {seen}  {corrected}  {s['call']}")
-    print("Corrected: the count with the model's own errors (its validation patients' sensitivity and false-positive "
-          "rate) taken out." if any(s['corrected_pct'] == s['corrected_pct'] for s in r['slides']) else
-          "Corrected: needs the model's sensitivity in its floor (export it again).")
+    if any(s['corrected_pct'] == s['corrected_pct'] for s in r['slides']):
+        print("Corrected: the count with the model's own errors (its validation patients' sensitivity and "
+              "false-positive rate) taken out.")
+    elif r['model_floor'] and 'sensitivity' not in r['model_floor']:
+        print("Corrected: needs the model's sensitivity in its floor (export it again).")
     print('\n' + floor_text(r['floor'] or r['model_floor'], r['floor'] is not None))
     if not r['checked']:
         print("The model has no cell ranges: images were not checked for being cell crops (export it again).")

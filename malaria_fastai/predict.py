@@ -608,8 +608,7 @@ def predict(model:str,                  # a run folder, weights.pth (and config.
                 f"No readable cell images under {' '.join(map(str, paths))} ({tally.labels[UNREADABLE]} unreadable)"
             )
         part.replace(csv); keyfile.unlink(missing_ok=True)
-    # a floor holds for the threshold it was calibrated at
-    floor = m.floor if m.floor and m.floor['threshold'] == threshold else None
+    floor = floor_at(m.floor, threshold)  # away from the floor's threshold: the call, not the corrected count
     if photos := tally.summary(floor, 'photo'): _write_photos(fields_folder(csv), photos)
     return dict(cells=sum(tally.labels[c] for c in CLASSES), slides=tally.summary(floor), photos=photos, tally=tally,
                 resumed=done, floor=floor, model_floor=m.floor, checked=bool(m.cell_ranges), csv=Path(csv),
