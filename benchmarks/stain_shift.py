@@ -1,5 +1,6 @@
-"""Another lab's cells, no label of theirs used: runs trained on the NIH cells, scored on every annotated cell of the
-shared IML photographs (intervals resample photographs), beside their accuracy on the NIH test patients; then the first
+"""Another lab's cells, no label of theirs used: runs trained on the NIH cells (with other augmentation, or with
+`--colour-norm`), scored on every annotated cell of the shared IML photographs (intervals resample photographs), beside
+their accuracy on the NIH test patients; then the first
 run's ONNX model with each cell's colour normalised to the NIH training cells' (grey-world; Reinhard in Lab) first, and
 its PyTorch model with its BatchNorm statistics re-estimated on the site's cells (AdaBN), no labels used.
 Usage: python benchmarks/stain_shift.py RUN [RUN ...] [--fields ../shared/fields/iml]
@@ -16,7 +17,7 @@ from malaria_fastai.predict import open_model
 from malaria_fastai.fields import write_site_cells
 from malaria_fastai.run import Run, read_json
 
-COLUMNS = ['run', 'augmentation', 'sensitivity at 0.5', 'specificity at 0.5', 'ROC AUC',
+COLUMNS = ['run', 'augmentation, normalisation', 'sensitivity at 0.5', 'specificity at 0.5', 'ROC AUC',
            'sensitivity at 95% specificity (threshold)', 'NIH test accuracy']
 
 NORMALISED = ['cells or model', 'sensitivity at 0.5', 'specificity at 0.5', 'ROC AUC', 'sensitivity at 95% specificity']
@@ -92,7 +93,8 @@ def main(runs:list, fields:str):
         preds = pd.read_csv(work/r.name/'test_preds.csv')
         sens, thr = at_specificity(preds.label == 'Parasitized', preds.prob_parasitized)
         nih = pd.DataFrame(read_json(r/'evaluation.json')['metrics']['default (threshold 0.5)']).set_index('metric')
-        stain = f"hue {r.config.max_hue:g}, saturation {r.config.max_saturation:g}, lighting {r.config.max_lighting:g}"
+        c = r.config; grey = ", grey-world in the model" if c.colour_norm else ''
+        stain = f"hue {c.max_hue:g}, saturation {c.max_saturation:g}, lighting {c.max_lighting:g}{grey}"
         rows.append([f"`{r.name}`", stain, cell(t, 'sensitivity'), cell(t, 'specificity'), cell(t, 'roc_auc'),
                      f"{sens:.1%} ({thr:.2f})", cell(nih, 'accuracy')])
     md = dict(index=False, disable_numparse=True)

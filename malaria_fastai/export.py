@@ -89,7 +89,8 @@ def onnx_metadata(run:Run)->dict:
     cfg = run.config
     return dict(size=str(cfg.size), stats=json.dumps(cfg.stats), classes=json.dumps(list(CLASSES)), arch=cfg.arch,
                 positive_class=CLASSES[0], preprocessing=PREPROCESSING, run=run.name, producer='malaria-fastai',
-                floor=json.dumps(run.floor), cell_ranges=json.dumps(run.cell_ranges), members=json.dumps(cfg.members))
+                floor=json.dumps(run.floor), cell_ranges=json.dumps(run.cell_ranges), members=json.dumps(cfg.members),
+                colour_ref=json.dumps(cfg.colour_ref))  # for the record: the model itself does `--colour-norm`
 
 # %% ../nbs/05_export.ipynb #c3e2e13f
 def export_fp32(run:Run)->Path:

@@ -144,6 +144,8 @@ class TrainOptions:
     max_saturation:float=option(0.5, lambda v: 0 <= v < 1, 'at least 0 and below 1')
     # largest random brightness and contrast change in training (fastai's `aug_transforms(max_lighting=...)`)
     max_lighting:float=option(0.1, lambda v: 0 <= v < 1, 'at least 0 and below 1')
+    # scale each cell's colour to the training cells' mean (grey-world), inside the model: a lab's stain cast out
+    colour_norm:bool=False
     # early stopping: end a stage after this many epochs without a better `monitor`
     patience:int|None=option(None, _at_least_1, 'at least 1')
     # a label-corrections CSV (file, label) applied on top of the folder labels, after the split
@@ -170,6 +172,8 @@ def check(self:TrainOptions)->TrainOptions:
     "`self`, or a `DataError` for the first option that cannot work"
     _numbers(self, 'train')
     if self.init and self.weights: raise DataError("--init and --weights both give the starting weights: give one")
+    if self.init and self.colour_norm:
+        raise DataError("--init's run brings its model, with its colour normalisation or without: drop --colour-norm")
     if why := next(filter(None, (option_problem(f.name, getattr(self, f.name)) for f in fields(self))), None):
         raise DataError(why)
     return self
@@ -206,6 +210,7 @@ class RunConfig(TrainOptions):
     # the screening floor: per-cell false-positive rate on validation cells (`calibrate_floor`)
     floor:dict|None=None
     cell_ranges:dict|None=None # what a cell crop looks like: ranges of `cell_features` on training cells (`not_a_cell`)
+    colour_ref:list|None=None  # the training cells' mean colour (RGB, 0 to 1) that `--colour-norm` scales cells to
     # runs whose probabilities this model averages, relative to its folder: a cross-validation's folds, or `ensemble`'s
     members:list=field(default_factory=list)
     extra:dict=field(default_factory=dict)    # keys this version does not know, kept as they were

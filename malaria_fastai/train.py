@@ -27,10 +27,10 @@ from .data import prepare_cells, read_label_corrections, apply_label_corrections
 from .loaders import cell_dls
 
 # %% auto #0
-__all__ = ['RESNETS', 'CHANCE_LOSS', 'RECIPES', 'lite0_imagenet_weights', 'keep_blocks', 'create_model', 'cell_metrics',
-           'plot_learning_curves', 'RunCheckpoint', 'kd_loss', 'Distill', 'join_processes', 'valley_slide', 'stage_lr',
-           'diverged', 'finish_run', 'fit_run', 'recipe_options', 'with_recipe', 'train', 'MeanProb', 'init_model',
-           'resume']
+__all__ = ['RESNETS', 'CHANCE_LOSS', 'RECIPES', 'lite0_imagenet_weights', 'keep_blocks', 'create_model', 'GreyWorld',
+           'colour_reference', 'cell_metrics', 'plot_learning_curves', 'RunCheckpoint', 'kd_loss', 'Distill',
+           'join_processes', 'valley_slide', 'stage_lr', 'diverged', 'finish_run', 'fit_run', 'recipe_options',
+           'with_recipe', 'train', 'MeanProb', 'init_model', 'resume']
 
 # %% ../nbs/02_train.ipynb #d2f2a431
 RESNETS = dict(resnet18=tvm.resnet18, resnet34=tvm.resnet34, resnet50=tvm.resnet50)
@@ -106,7 +106,8 @@ def create_model(arch:str='resnet34',     # resnet18/34/50, efficientnet_lite0, 
                  n_out:int=2,             # classes
                  head_width:int=256,      # hidden units of fastai's classifier head (its default is 512)
                  blocks:int|None=None,    # keep the body's first N blocks (`keep_blocks`); default all
-                 # (model, info): info has `arch`, `pretrained`, `note`, `stats`, `head_width`, `blocks`
+                 colour_ref:list|None=None, # a mean colour for `GreyWorld` in front of the body; None for none
+                 # (model, info): info has `arch`, `pretrained`, `note`, `stats`, `head_width`, `blocks`, `colour_ref`
                 )->tuple:
     "A fastai body + head model for `arch`, with ImageNet weights where they can be had"
     if why := option_problem('pretrained', pretrained) or option_problem('weights', weights): raise DataError(why)
@@ -132,9 +133,33 @@ def create_model(arch:str='resnet34',     # resnet18/34/50, efficientnet_lite0, 
         if blocks: keep_blocks(net, blocks)
         body = TimmBody(net, pretrained=used)
         model = add_head(body, net.num_features, n_out, pool=body.needs_pool, lin_ftrs=[head_width])
-    return model, dict(
-        arch=arch, pretrained=used, note=note, stats=[list(s) for s in stats], head_width=head_width, blocks=blocks
-    )
+    stats = [list(s) for s in stats]
+    if colour_ref: model[0] = nn.Sequential(GreyWorld(stats, colour_ref), model[0])  # in the body: frozen with it
+    return model, dict(arch=arch, pretrained=used, note=note, stats=stats, head_width=head_width, blocks=blocks,
+                       colour_ref=colour_ref)
+
+# %% ../nbs/02_train.ipynb #gw000002
+class GreyWorld(nn.Module):
+    "Each cell's channels scaled so that its pixels' mean colour is `ref`, the black around it left black"
+    def __init__(self, stats:list, # [mean, std] per channel: the model's input normalisation
+                 ref:list,         # the mean colour (RGB, 0 to 1) to scale each cell to (`colour_reference`)
+                 black:float=30/255): # a pixel whose channels are all below this is background
+        super().__init__(); self.black = black
+        for k, v in dict(mean=stats[0], std=stats[1], ref=ref).items():
+            self.register_buffer(k, torch.tensor(v, dtype=torch.float32).view(1, 3, 1, 1))
+    def forward(self, x):
+        p = x*self.std + self.mean; m = (p.amax(1, keepdim=True) >= self.black).to(p.dtype)  # the cell's pixels
+        mu = (p*m).sum((2, 3), keepdim=True)/m.sum((2, 3), keepdim=True).clamp_min(1)
+        return ((p*self.ref/mu.clamp_min(1/255)).clamp(0, 1)*m - self.mean)/self.std
+
+# %% ../nbs/02_train.ipynb #gw000004
+def colour_reference(files:list, # training cell images
+                     size:int,   # the cell side the model takes
+                    )->list:     # mean RGB, 0 to 1
+    "The training cells' mean colour: each cell's mean over its own pixels (not the black around it), averaged"
+    cells = (np.asarray(load_cell(f, size)) for f in files)
+    means = [a[m].mean(0) for a in cells if (m := a.max(2) >= 30).any()]
+    return [round(float(v)/255, 5) for v in np.mean(means, 0)]
 
 # %% ../nbs/02_train.ipynb #7e3d45ba
 def _recall_of(label:int, name:str)->AccumMetric:
@@ -529,7 +554,11 @@ def train(data:str|None=None, # the cells (`find_data`): a folder, its parent or
         raise DataError(f"--bs {o.bs} is more than the {n} training cells: no batch would be trained")
     set_seed(o.seed if o.train_seed is None else o.train_seed, reproducible=True)  # the head's first weights too
     if o.init: model, info = init_model(o.init)
-    else: model, info = create_model(o.arch, o.pretrained, o.weights, head_width=o.head_width, blocks=o.blocks)
+    else:
+        train_files = [root/f for f in cells[cells.split == 'train'].file.sample(frac=1, random_state=0)[:2000]]
+        ref = colour_reference(train_files, o.size) if o.colour_norm else None
+        model, info = create_model(o.arch, o.pretrained, o.weights, head_width=o.head_width, blocks=o.blocks,
+                                   colour_ref=ref)
     size = Run(o.init).config.size if o.init else o.size  # the new site's run is its parent's model, fine-tuned
     fixed = f"; {counted(len(relabelled), 'label')} corrected by {o.label_corrections}" if o.label_corrections else ''
     if lead: print(f"{info['arch']}: {info['note']}{fixed}")
@@ -561,7 +590,8 @@ def model(self:Run,
      "cross-validation's averages its folds")
     cfg, w = self.config, Path(weights or self/'weights.pth')
     if cfg.members: return MeanProb([r.model() for r in self.member_runs]).eval()
-    model, _ = create_model(cfg.arch, pretrained='no', head_width=cfg.head_width, blocks=cfg.blocks)
+    model, _ = create_model(cfg.arch, pretrained='no', head_width=cfg.head_width, blocks=cfg.blocks,
+                            colour_ref=cfg.colour_ref)
     if not w.is_file(): raise DataError(f"{w} is missing: the run has no weights to load")
     try:
         model.load_state_dict(torch.load(w, map_location='cpu', weights_only=True))
@@ -580,7 +610,8 @@ def init_model(init:Path|str, # a finished run folder (not an ensemble or cross-
     parent = Run(init); cfg = parent.config
     if cfg.members: raise DataError(f"--init {init}: an ensemble or cross-validation; give one of its runs")
     return parent.model().train(), dict(arch=cfg.arch, pretrained=True, stats=cfg.stats, head_width=cfg.head_width,
-                                        blocks=cfg.blocks, note=f"started from run {parent.name}'s trained weights")
+                                        blocks=cfg.blocks, note=f"started from run {parent.name}'s trained weights",
+                                        colour_norm=cfg.colour_norm, colour_ref=cfg.colour_ref)
 
 # %% ../nbs/02_train.ipynb #29df93f2
 def resume(run:Path|str|Run,       # an interrupted run folder
@@ -600,7 +631,7 @@ def resume(run:Path|str|Run,       # an interrupted run folder
     set_seed(cfg.train_seed, reproducible=True)
     if cfg.init and not has_last: model, _ = init_model(cfg.init)  # a fine-tuning restarts from its parent
     else: model, _ = create_model(cfg.arch, 'no' if has_last or not cfg.pretrained else 'yes', cfg.weights,
-                                  head_width=cfg.head_width, blocks=cfg.blocks)
+                                  head_width=cfg.head_width, blocks=cfg.blocks, colour_ref=cfg.colour_ref)
     if _lead():
         print(
             f"Resuming {run.path}: stages done {st.done or 'none'}; {st.stage or 'next stage'} at epoch "
