@@ -127,7 +127,7 @@ def export_int8(run:Run,            # a run with model.onnx
                )->Path:
     "Write `model.int8.onnx`: `model.onnx` quantized to int8, calibrated on training cells"
     import onnx
-    from onnxruntime.quantization import QuantFormat, QuantType, quantize_static
+    from onnxruntime.quantization import CalibrationMethod, QuantFormat, QuantType, quantize_static
     from onnxruntime.quantization.shape_inference import quant_pre_process
     cells, cfg, dest = run.cells('train'), run.config, run/'model.int8.onnx'
     files = cells.sample(min(n_calib, len(cells)), random_state=seed).file.tolist()
@@ -137,19 +137,22 @@ def export_int8(run:Run,            # a run with model.onnx
         quantize_static(
             str(prep),
             str(tmp),
-            _Calibration(files, cfg.size, cfg.stats, 'cells'),
+            _Calibration(files, cfg.size, cfg.stats, 'cells', bs=1),  # the percentile stacks equal batches
             quant_format=QuantFormat.QDQ,
             per_channel=True,
             activation_type=QuantType.QUInt8,
             weight_type=QuantType.QInt8,
             nodes_to_exclude=fp32,
+            calibrate_method=CalibrationMethod.Percentile,  # ranges without the outliers (above)
+            extra_options={'CalibPercentile': 99.99},
         )
         kept = f'layers at strides up to {fp32_stride} in fp32' if fp32 else 'all layers int8'
         _add_metadata(
             tmp,
             {
                 **onnx_metadata(run),
-                'quantization': f'int8 static QDQ, per-channel weights, calibrated on {len(files)} training cells; '
+                'quantization': f'int8 static QDQ, per-channel weights, calibrated on {len(files)} training cells '
+                f'(99.99th percentile); '
                 f'{kept}',
             },
         )  # quantize_static drops the metadata
