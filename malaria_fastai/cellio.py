@@ -12,7 +12,7 @@ try: import pyspng  # libspng, the `fast` extra: decodes a PNG cell in about 60%
 except ImportError: pyspng = None
 
 # %% auto #0
-__all__ = ['CLASSES', 'IMAGE_EXTS', 'MAX_PIXELS', 'MIN_SIDE', 'MAX_PHOTO_PIXELS', 'CELL_FEATURES', 'STAIN_FEATURES',
+__all__ = ['CLASSES', 'IMAGE_EXTS', 'MAX_PIXELS', 'MIN_SIDE', 'MAX_PHOTO_PIXELS', 'BLACK', 'CELL_FEATURES', 'STAIN_FEATURES',
            'LABEL_RATES', 'DataError', 'patient_id', 'shown_name', 'leaves_folder', 'to_rgb8', 'pad_square',
            'size_problem', 'decode_png', 'read_rgb', 'prepare_cell', 'load_cell', 'is_field', 'no_colour', 'cell_array',
            'cell_features', 'feature_ranges', 'not_a_cell', 'wilson', 'false_calls_pmf', 'floor_count', 'call_rule',
@@ -127,11 +127,12 @@ def load_cell(path:Path|str, # an image file, or a binary file object
 
 # %% ../nbs/00_cellio.ipynb #ph000002
 MAX_PHOTO_PIXELS = 50_000_000  # a field photograph larger than this is refused from its header
+BLACK = 30  # a pixel whose channels are all below this is background: the black around a cut-out cell
 
 def is_field(a:np.ndarray, # 8-bit RGB, from `read_rgb`
             )->bool:
     "Whether `a` is a field photograph rather than a cell crop: at least 256 px a side, under 1% of it black"
-    return min(a.shape[:2]) >= 256 and float((a.max(2) < 30).mean()) < 0.01
+    return min(a.shape[:2]) >= 256 and float((a.max(2) < BLACK).mean()) < 0.01
 
 def no_colour(a:np.ndarray, # 8-bit RGB
               tol:int=3,    # the largest difference between channels that is still grey (JPEG noise)
@@ -162,7 +163,7 @@ def cell_features(img:Image.Image, # from `load_cell`
     "The plausibility features of a cell image: dark corners, fill, roundness, the cell's mean colour and contrast"
     a = np.asarray(img); k = max(2, a.shape[0]//6)
     # elementwise: twice as fast as a.max(2) over 3 values
-    dark = np.maximum(np.maximum(a[..., 0], a[..., 1]), a[..., 2]) < 30
+    dark = np.maximum(np.maximum(a[..., 0], a[..., 1]), a[..., 2]) < BLACK
     cell = ~dark; n = int(cell.sum())
     box = (np.ptp(np.flatnonzero(cell.any(1))) + 1)*(np.ptp(np.flatnonzero(cell.any(0))) + 1) if n else 1
     px, m = a.reshape(-1, 3).astype(np.float64), cell.reshape(-1).astype(np.float64)

@@ -13,8 +13,8 @@ from .predict import open_model, predict_cells
 import malaria_fastai.evaluate  # adds `Run.model` and `Run.floor`
 
 # %% auto #0
-__all__ = ['PREPROCESSING', 'EXPORT_TMP', 'fixed_padding', 'strides', 'onnx_metadata', 'export_fp32', 'export_int8',
-           'export_onnx', 'onnx_parity']
+__all__ = ['PREPROCESSING', 'EXPORT_TMP', 'CALIB_PERCENTILE', 'fixed_padding', 'strides', 'onnx_metadata', 'export_fp32',
+           'export_int8', 'export_onnx', 'onnx_parity']
 
 # %% ../nbs/05_export.ipynb #bfe2fecd
 def fixed_padding(net:torch.nn.Module, # a model that may hold timm's `Conv2dSame` layers; changed in place
@@ -119,6 +119,8 @@ def _clean_export(run:Run):
     for p in run.path.glob(f'{EXPORT_TMP}*'): shutil.rmtree(p, ignore_errors=True)
 
 # %% ../nbs/05_export.ipynb #4f13daec
+CALIB_PERCENTILE = 99.99  # each activation's int8 range: this percentile of its calibration values
+
 def export_int8(run:Run,            # a run with model.onnx
                 n_calib:int=512,    # training cells for int8 calibration
                 seed:int=0,         # which training cells
@@ -144,7 +146,7 @@ def export_int8(run:Run,            # a run with model.onnx
             weight_type=QuantType.QInt8,
             nodes_to_exclude=fp32,
             calibrate_method=CalibrationMethod.Percentile,  # ranges without the outliers (above)
-            extra_options={'CalibPercentile': 99.99},
+            extra_options={'CalibPercentile': CALIB_PERCENTILE},
         )
         kept = f'layers at strides up to {fp32_stride} in fp32' if fp32 else 'all layers int8'
         _add_metadata(
@@ -152,8 +154,7 @@ def export_int8(run:Run,            # a run with model.onnx
             {
                 **onnx_metadata(run),
                 'quantization': f'int8 static QDQ, per-channel weights, calibrated on {len(files)} training cells '
-                f'(99.99th percentile); '
-                f'{kept}',
+                f'({CALIB_PERCENTILE:g}th percentile); {kept}',
             },
         )  # quantize_static drops the metadata
     return dest

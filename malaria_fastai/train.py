@@ -143,7 +143,7 @@ class GreyWorld(nn.Module):
     "Each cell's channels scaled so that its pixels' mean colour is `ref`, the black around it left black"
     def __init__(self, stats:list, # [mean, std] per channel: the model's input normalisation
                  ref:list,         # the mean colour (RGB, 0 to 1) to scale each cell to (`colour_reference`)
-                 black:float=30/255): # a pixel whose channels are all below this is background
+                 black:float=BLACK/255): # a pixel whose channels are all below this is background
         super().__init__(); self.black = black
         for k, v in dict(mean=stats[0], std=stats[1], ref=ref).items():
             self.register_buffer(k, torch.tensor(v, dtype=torch.float32).view(1, 3, 1, 1))
@@ -158,7 +158,7 @@ def colour_reference(files:list, # training cell images
                     )->list:     # mean RGB, 0 to 1
     "The training cells' mean colour: each cell's mean over its own pixels (not the black around it), averaged"
     cells = (np.asarray(load_cell(f, size)) for f in files)
-    means = [a[m].mean(0) for a in cells if (m := a.max(2) >= 30).any()]
+    means = [a[m].mean(0) for a in cells if (m := a.max(2) >= BLACK).any()]
     return [round(float(v)/255, 5) for v in np.mean(means, 0)]
 
 # %% ../nbs/02_train.ipynb #7e3d45ba
@@ -555,8 +555,10 @@ def train(data:str|None=None, # the cells (`find_data`): a folder, its parent or
     set_seed(o.seed if o.train_seed is None else o.train_seed, reproducible=True)  # the head's first weights too
     if o.init: model, info = init_model(o.init)
     else:
-        train_files = [root/f for f in cells[cells.split == 'train'].file.sample(frac=1, random_state=0)[:2000]]
-        ref = colour_reference(train_files, o.size) if o.colour_norm else None
+        ref = None
+        if o.colour_norm:  # from 2,000 training cells, as the not-a-cell check's ranges
+            picked = cells[cells.split == 'train'].file.sample(frac=1, random_state=0)[:2000]
+            ref = colour_reference([root/f for f in picked], o.size)
         model, info = create_model(o.arch, o.pretrained, o.weights, head_width=o.head_width, blocks=o.blocks,
                                    colour_ref=ref)
     size = Run(o.init).config.size if o.init else o.size  # the new site's run is its parent's model, fine-tuned
