@@ -182,6 +182,8 @@ KINDS = {
 # Sections a later one replaced: kept, unedited, in benchmarks/archive.md
 SUPERSEDED = {
     "Run: efficientnet_lite0, 64 px, 1+8 epochs, patient split with test patients, the README's command in a fresh "
+    'clone of c23df2e',
+    "Run: efficientnet_lite0, 64 px, 1+8 epochs, patient split with test patients, the README's command in a fresh "
     'clone of 1eaf374',
     "Another lab's cells without their labels: stain augmentation",
     "Patient calls: the floor's rule on out-of-fold patients, `2026-12-05-cv5-efficientnet_lite0-64px-e3`",
